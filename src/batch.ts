@@ -1,0 +1,122 @@
+import type { EventKind, QueuedEvent } from "./events.js";
+import { createId } from "./id.js";
+import type { EventQueue } from "./queue.js";
+import type { DropCounts, DropReason, WireEvent } from "./types.js";
+import { utf8Bytes } from "./utf8.js";
+
+/** Room kept in each body for the envelope: batch_id, sent_at, dropped, api_key. */
+export const ENVELOPE_BYTES = 512;
+
+/** Events cut from the queue to go out in one request. Retries keep the same `id`. */
+export interface Batch {
+  readonly kind: EventKind;
+  /** `batch_id` on the wire and the Idempotency-Key header. */
+  readonly id: string;
+  readonly events: QueuedEvent[];
+  /** UTF-8 bytes of the serialized events. */
+  bytes: number;
+}
+
+/** What serialization needs from the client. */
+export interface SerializeContext {
+  maxEventBytes: number;
+  beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
+  /** Called for an event that cannot be sent; `error` when the user's beforeSend threw. */
+  drop(event: QueuedEvent, reason: DropReason, detail: string): void;
+  truncated(): void;
+}
+
+function marker(value: unknown): { _aither_truncated: { bytes: number } } {
+  return { _aither_truncated: { bytes: utf8Bytes(JSON.stringify(value) ?? "") } };
+}
+
+/**
+ * Serialize an event once (timestamp, beforeSend, size limit). Returns false when the event
+ * was dropped. The text is kept, so a retried batch is sent byte for byte the same.
+ */
+export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boolean {
+  let wire: WireEvent | null = event.wire;
+  wire.timestamp = new Date(event.time).toISOString();
+  if (ctx.beforeSend) {
+    try {
+      wire = ctx.beforeSend(wire);
+    } catch (error) {
+      ctx.drop(event, "filtered", `beforeSend threw: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+    if (wire === null || typeof wire !== "object") {
+      ctx.drop(event, "filtered", "beforeSend returned null");
+      return false;
+    }
+  }
+  let json = JSON.stringify(wire);
+  let bytes = utf8Bytes(json);
+  if (bytes > ctx.maxEventBytes) {
+    const slim: Record<string, unknown> = { ...wire };
+    if (slim.features !== undefined) slim.features = marker(slim.features);
+    if (slim.metadata !== undefined) slim.metadata = marker(slim.metadata);
+    json = JSON.stringify(slim);
+    bytes = utf8Bytes(json);
+    if (bytes > ctx.maxEventBytes) {
+      ctx.drop(event, "too_large", `event ${event.wire.id} is ${bytes} bytes without features and metadata, over maxEventBytes ${ctx.maxEventBytes}`);
+      return false;
+    }
+    ctx.truncated();
+  }
+  event.json = json;
+  event.bytes = bytes;
+  return true;
+}
+
+/**
+ * Take the next batch of one kind from the head of the queue: at most `maxEvents` events and
+ * `maxBytes` body bytes. Events are serialized here, off the caller's path, one batch at a
+ * time, so draining a large backlog never blocks the event loop for long.
+ */
+export function cutBatch(queue: EventQueue, kind: EventKind, maxEvents: number, maxBytes: number, ctx: SerializeContext): Batch | undefined {
+  const events: QueuedEvent[] = [];
+  let bytes = 0;
+  const budget = maxBytes - ENVELOPE_BYTES;
+  while (events.length < maxEvents) {
+    const event = queue.shift(kind);
+    if (!event) break;
+    if (event.json === undefined && !serializeEvent(event, ctx)) continue;
+    if (events.length > 0 && bytes + event.bytes + 1 > budget) {
+      queue.restore([event]);
+      break;
+    }
+    events.push(event);
+    bytes += event.bytes + 1;
+  }
+  return events.length === 0 ? undefined : { kind, id: createId(), events, bytes };
+}
+
+/** Split a batch answered 413 into two halves; each gets a new batch id. */
+export function splitBatch(batch: Batch): [Batch, Batch] {
+  const half = Math.ceil(batch.events.length / 2);
+  const make = (events: QueuedEvent[]): Batch => ({
+    kind: batch.kind,
+    id: createId(),
+    events,
+    bytes: events.reduce((sum, e) => sum + e.bytes + 1, 0),
+  });
+  return [make(batch.events.slice(0, half)), make(batch.events.slice(half))];
+}
+
+/**
+ * The request body: a join of the already-serialized events inside the envelope. `apiKey` goes
+ * in the body only on the browser's unload path, where headers cannot be set.
+ */
+export function encodeBody(batch: Batch, sentAt: string, dropped: DropCounts | undefined, apiKey?: string): string {
+  let head = `{"batch_id":"${batch.id}","sent_at":"${sentAt}"`;
+  if (dropped) head += `,"dropped":${JSON.stringify(dropped)}`;
+  if (apiKey !== undefined) head += `,"api_key":${JSON.stringify(apiKey)}`;
+  const list = batch.kind === "prediction" ? "predictions" : "labels";
+  let body = `${head},"${list}":[`;
+  const { events } = batch;
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) body += ",";
+    body += (events[i] as QueuedEvent).json;
+  }
+  return `${body}]}`;
+}

@@ -1,0 +1,208 @@
+import { readEnv } from "./env.js";
+import { AitherError, AitherValidationError } from "./errors.js";
+import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.js";
+import { createId } from "./id.js";
+import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { EventQueue } from "./queue.js";
+import { createReporter, dropError, type Reporter } from "./report.js";
+import { type AdapterHost, createPortableAdapter, type RuntimeAdapter } from "./runtime.js";
+import { Sender } from "./sender.js";
+import { Stats } from "./stats.js";
+import { createTransport } from "./transport.js";
+import type { AitherStats, DropReason, FlushResult } from "./types.js";
+
+/** Options of a single `flush()` call. */
+export interface FlushOptions {
+  /** Give up after this many ms (events stay queued; `pending` says how many). @default the client's shutdownTimeout */
+  timeoutMs?: number;
+}
+
+/**
+ * A client: queues predictions and labels, sends them in batches in the background, retries
+ * what fails. Create one per process (or use the module-level functions).
+ * @example
+ * const client = new AitherClient({ apiKey: "ak_...", flushInterval: 1000 });
+ * client.logPrediction({ modelId: "churn-v2", prediction: 0.73 });
+ * await client.close();
+ */
+export class AitherClient {
+  readonly #options: ResolvedOptions;
+  readonly #adapter: RuntimeAdapter;
+  readonly #queue: EventQueue;
+  readonly #stats = new Stats();
+  readonly #reporter: Reporter;
+  readonly #sender: Sender;
+  readonly #disabled: boolean;
+  #seq = 0;
+  #closed = false;
+  #closing: Promise<FlushResult> | undefined;
+  #warnedClosed = false;
+  #stopTimer: (() => void) | undefined;
+  #detach: (() => void) | undefined;
+
+  /**
+   * @param options See {@link AitherOptions}; every option is optional.
+   * @param adapter The runtime adapter; runtime entries pass theirs.
+   * @throws {AitherValidationError} naming the first bad option.
+   */
+  constructor(options?: AitherOptions, adapter?: RuntimeAdapter) {
+    this.#options = resolveOptions(options, readEnv());
+    this.#adapter = adapter ?? createPortableAdapter();
+    const o = this.#options;
+    this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes);
+    this.#reporter = createReporter({ onError: o.onError, onDrop: o.onDrop, debug: o.debug });
+    this.#sender = new Sender({
+      options: o,
+      queue: this.#queue,
+      stats: this.#stats,
+      reporter: this.#reporter,
+      transport: createTransport({ fetch: o.fetch, timeoutMs: o.timeout }),
+      adapter: this.#adapter,
+      drop: (events, reason, detail) => this.#drop(events, reason, detail),
+    });
+    this.#disabled = o.apiKey === undefined && o.defaultEndpoint;
+    if (this.#disabled) {
+      this.#reporter.warn("no API key: set AITHER_API_KEY or pass apiKey (or an endpoint such as a local collector); events are not sent");
+      return;
+    }
+    if (o.enableBackground) {
+      this.#stopTimer = this.#adapter.startTimer(() => this.#tick(), o.flushInterval);
+    }
+    this.#detach = this.#adapter.attach(this.#host());
+  }
+
+  /**
+   * Queue a prediction and return its id at once; never waits on the network.
+   * The input is copied now, so later changes to `features` are not sent.
+   * @throws {AitherValidationError} if `modelId` is missing, empty or not a string, `prediction`
+   * is undefined, `metadata` is not a plain object, `timestamp` is not a valid date, or `id` is not a string.
+   * @example
+   * const id = client.logPrediction({ modelId: "churn-v2", prediction: 0.73, features: { tenure: 24 } });
+   */
+  logPrediction(input: PredictionInput): string {
+    validatePrediction(input);
+    const id = input.id ?? createId();
+    if (this.#disabled) return id;
+    const o = this.#options;
+    if (o.sampleRate < 1 && Math.random() >= o.sampleRate) {
+      this.#stats.sampled++;
+      return id;
+    }
+    this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment));
+    return id;
+  }
+
+  /**
+   * Queue ground truth for an earlier prediction; returns the label event's id.
+   * @throws {AitherValidationError} if `predictionId` is missing or empty, `label` is undefined,
+   * `metadata` is not a plain object, or `timestamp` is not a valid date.
+   */
+  logLabel(input: LabelInput): string {
+    validateLabel(input);
+    const id = input.id ?? createId();
+    if (this.#disabled) return id;
+    this.#enqueue(createLabel(input, id, ++this.#seq));
+    return id;
+  }
+
+  /**
+   * Send everything queued before the call. Resolves (never rejects) when it is delivered or
+   * dropped, or when `timeoutMs` passes; requests already in flight are waited for.
+   */
+  async flush(options?: FlushOptions): Promise<FlushResult> {
+    const timeoutMs = options?.timeoutMs ?? this.#options.shutdownTimeout;
+    if (!(timeoutMs >= 0)) throw new AitherValidationError("timeoutMs", `timeoutMs must be a non-negative number of milliseconds, got ${String(timeoutMs)}`);
+    const sent = this.#stats.sent;
+    const dropped = this.#stats.dropped;
+    let pending = 0;
+    try {
+      pending = await this.#sender.flushUpTo(this.#seq, Date.now() + timeoutMs);
+    } catch (error) {
+      this.#reporter.error(asAitherError(error));
+      pending = this.#sender.pendingUpTo(this.#seq);
+    }
+    const result = { sent: this.#stats.sent - sent, dropped: this.#stats.dropped - dropped, pending };
+    return { ok: pending === 0 && result.dropped === 0, ...result };
+  }
+
+  /**
+   * Flush (up to `shutdownTimeout`), then stop the timer and lifecycle hooks. Events still
+   * queued after that are dropped (`shutdown_timeout`) and passed to `onDrop`. Later calls
+   * return the same promise; logging afterwards drops with reason `closed`.
+   */
+  close(options?: FlushOptions): Promise<FlushResult> {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  async #close(options?: FlushOptions): Promise<FlushResult> {
+    this.#closed = true;
+    this.#stopTimer?.();
+    this.#detach?.();
+    const result = await this.flush(options);
+    const left = this.#queue.clear();
+    if (left.length > 0) this.#drop(left, "shutdown_timeout", `still queued when close() timed out`);
+    return { ...result, ok: result.ok && left.length === 0, dropped: result.dropped + left.length };
+  }
+
+  /** Counters: queued, in flight, sent, dropped (total and by reason), retries, sampled, truncated. */
+  stats(): AitherStats {
+    return this.#stats.snapshot(this.#queue.length, this.#sender.inFlight);
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #enqueue(event: QueuedEvent): void {
+    if (this.#closed) {
+      if (!this.#warnedClosed) {
+        this.#warnedClosed = true;
+        this.#reporter.warn("logged after close(): the event is dropped (closed)");
+      }
+      this.#drop([event], "closed", "the client is closed");
+      return;
+    }
+    const dropped = this.#queue.push(event);
+    if (dropped) this.#drop(dropped, "queue_full", `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`);
+    if (!this.#options.enableBackground) this.#tick();
+  }
+
+  #tick(): void {
+    this.#sender.background().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
+  }
+
+  #drop(events: readonly QueuedEvent[], reason: DropReason, detail: string): void {
+    if (events.length === 0) return;
+    this.#stats.drop(reason, events.length);
+    this.#reporter.drop(
+      events.map((e) => e.wire),
+      reason,
+    );
+    // Sender reports HTTP drops itself, with the status; the rest are reported here, once per call.
+    if (reason !== "rejected" && reason !== "unauthorized" && reason !== "closed") {
+      this.#reporter.error(dropError(events.length, reason, detail));
+    }
+  }
+
+  #host(): AdapterHost {
+    const client = this;
+    return {
+      flush: (options) => client.flush(options),
+      report: (error) => client.#reporter.error(error),
+      warn: (message) => client.#reporter.warn(message),
+      get pending() {
+        return client.#queue.length + client.#sender.inFlight;
+      },
+      get shutdownTimeout() {
+        return client.#options.shutdownTimeout;
+      },
+    };
+  }
+}
+
+function asAitherError(error: unknown): AitherError {
+  if (error instanceof AitherError) return error;
+  return new AitherError("network", `internal error: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}

@@ -1,0 +1,167 @@
+import { AitherValidationError } from "./errors.js";
+import { normalize, readEstimate, resetEstimate } from "./normalize.js";
+import type { WireLabel, WirePrediction } from "./types.js";
+
+/** A prediction to log. See the README for every field. */
+export interface PredictionInput {
+  /** The model's name, 1 to 256 characters. */
+  modelId: string;
+  /** The model's output: any JSON-representable value (normalised). `undefined` is an error. */
+  prediction: unknown;
+  /** The model's input: object, array or typed array (normalised, copied at call time). */
+  features?: unknown;
+  /** Plain object of extra context (user id, request id, ...). */
+  metadata?: Record<string, unknown>;
+  /** Caller-chosen id. @default a random UUID */
+  id?: string;
+  /** When the prediction was made. @default now */
+  timestamp?: Date | number | string;
+  /** Version of the model. */
+  modelVersion?: string;
+  /** Deployment environment. @default the client's `environment` option */
+  environment?: string;
+  /** Inference time in milliseconds, if the caller measured it. */
+  latencyMs?: number;
+}
+
+/** Ground truth for an earlier prediction, joined on the server by `predictionId`. */
+export interface LabelInput {
+  /** The id `logPrediction` returned. */
+  predictionId: string;
+  /** The true value. `undefined` is an error. */
+  label: unknown;
+  /** Plain object of extra context. */
+  metadata?: Record<string, unknown>;
+  /** When the label was observed. @default now */
+  timestamp?: Date | number | string;
+  /** Caller-chosen id of the label event. @default a random UUID */
+  id?: string;
+}
+
+/** Lane of the queue (and endpoint) an event belongs to. */
+export type EventKind = "prediction" | "label";
+
+/**
+ * An event waiting in the queue. The wire object is built at call time (a normalised copy);
+ * it is serialized once, off the caller's path, and the text is kept for retries.
+ */
+export interface QueuedEvent {
+  readonly kind: EventKind;
+  /** Monotonic position in the queue; flush() waits for everything up to a sequence number. */
+  readonly seq: number;
+  /** Epoch ms of the event; becomes `timestamp` at serialization. */
+  readonly time: number;
+  readonly wire: WirePrediction | WireLabel;
+  /** Estimated serialized bytes until serialized, then exact UTF-8 bytes. */
+  bytes: number;
+  /** The serialized event, set once by the batcher. */
+  json: string | undefined;
+}
+
+const MAX_MODEL_ID = 256;
+// id, keys, timestamp and punctuation of a wire event, before features and metadata.
+const BASE_BYTES = 140;
+
+function invalid(field: string, message: string): never {
+  throw new AitherValidationError(field, `${field} ${message}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Epoch ms of a `timestamp` input, or now. */
+export function parseTimestamp(value: Date | number | string | undefined, field: string): number {
+  if (value === undefined) return Date.now();
+  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+    invalid(field, `must be a valid Date, epoch milliseconds or ISO string, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
+  }
+  return ms;
+}
+
+function optionalId(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0) invalid(field, `must be a non-empty string, got ${describe(value)}`);
+  return value;
+}
+
+function optionalText(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") invalid(field, `must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function checkMetadata(value: unknown, field: string): void {
+  if (value !== undefined && !isPlainObject(value)) invalid(field, `must be a plain object, got ${describe(value)}`);
+}
+
+/** Validate a prediction input; throws before anything is normalised or queued. */
+export function validatePrediction(input: PredictionInput): void {
+  if (typeof input !== "object" || input === null) {
+    invalid("input", `must be an object like { modelId, prediction }, got ${describe(input)}`);
+  }
+  const { modelId } = input;
+  if (typeof modelId !== "string") invalid("modelId", modelId === undefined ? "is required" : `must be a string, got ${describe(modelId)}`);
+  if (modelId.length === 0) invalid("modelId", "must not be empty");
+  if (modelId.length > MAX_MODEL_ID) invalid("modelId", `must be at most ${MAX_MODEL_ID} characters, got ${modelId.length}`);
+  if (input.prediction === undefined) invalid("prediction", "is required (use null for no value)");
+  checkMetadata(input.metadata, "metadata");
+  optionalId(input.id, "id");
+  optionalText(input.modelVersion, "modelVersion");
+  optionalText(input.environment, "environment");
+  if (input.latencyMs !== undefined && typeof input.latencyMs !== "number") invalid("latencyMs", `must be a number, got ${describe(input.latencyMs)}`);
+}
+
+/** Build the queued form of a validated prediction: a normalised copy, taken now. */
+export function createPrediction(input: PredictionInput, id: string, seq: number, environment: string | undefined): QueuedEvent {
+  const time = parseTimestamp(input.timestamp, "timestamp");
+  resetEstimate();
+  const wire: WirePrediction = {
+    id,
+    model_id: input.modelId,
+    prediction: normalize(input.prediction),
+    features: input.features === undefined ? undefined : normalize(input.features),
+    metadata: input.metadata === undefined ? undefined : (normalize(input.metadata) as Record<string, unknown>),
+    model_version: input.modelVersion,
+    environment: input.environment ?? environment,
+    latency_ms: Number.isFinite(input.latencyMs) ? input.latencyMs : undefined,
+    timestamp: "",
+  };
+  const bytes = BASE_BYTES + input.modelId.length + readEstimate();
+  return { kind: "prediction", seq, time, wire, bytes, json: undefined };
+}
+
+/** Validate a label input. */
+export function validateLabel(input: LabelInput): void {
+  if (typeof input !== "object" || input === null) invalid("input", `must be an object like { predictionId, label }, got ${describe(input)}`);
+  const { predictionId } = input;
+  if (typeof predictionId !== "string") invalid("predictionId", predictionId === undefined ? "is required" : `must be a string, got ${describe(predictionId)}`);
+  if (predictionId.length === 0) invalid("predictionId", "must not be empty");
+  if (input.label === undefined) invalid("label", "is required (use null for no value)");
+  checkMetadata(input.metadata, "metadata");
+  optionalId(input.id, "id");
+}
+
+/** Build the queued form of a validated label. */
+export function createLabel(input: LabelInput, id: string, seq: number): QueuedEvent {
+  const time = parseTimestamp(input.timestamp, "timestamp");
+  resetEstimate();
+  const wire: WireLabel = {
+    id,
+    prediction_id: input.predictionId,
+    label: normalize(input.label),
+    metadata: input.metadata === undefined ? undefined : (normalize(input.metadata) as Record<string, unknown>),
+    timestamp: "",
+  };
+  const bytes = BASE_BYTES + input.predictionId.length + readEstimate();
+  return { kind: "label", seq, time, wire, bytes, json: undefined };
+}

@@ -1,0 +1,53 @@
+import { AitherClient, type FlushOptions } from "./client.js";
+import type { LabelInput, PredictionInput } from "./events.js";
+import type { AitherOptions } from "./options.js";
+import type { RuntimeAdapter } from "./runtime.js";
+import type { AitherStats, FlushResult } from "./types.js";
+
+/** The module-level functions, bound to one global client made with a runtime's adapter. */
+export interface GlobalApi {
+  /** Create (or replace) the global client; a previous one is closed (flushed) in the background. */
+  init(options?: AitherOptions): AitherClient;
+  /** The global client, created from the environment if `init` was not called. */
+  getClient(): AitherClient;
+  /** Queue a prediction on the global client; returns its id at once. */
+  logPrediction(input: PredictionInput): string;
+  /** Queue a label on the global client; returns the label event's id. */
+  logLabel(input: LabelInput): string;
+  /** Flush the global client. Never rejects. */
+  flush(options?: FlushOptions): Promise<FlushResult>;
+  /** Close the global client; the next logPrediction makes a new one. */
+  close(options?: FlushOptions): Promise<FlushResult>;
+  /** Counters of the global client. */
+  stats(): AitherStats;
+}
+
+const EMPTY: FlushResult = Object.freeze({ ok: true, sent: 0, dropped: 0, pending: 0 });
+
+/** Build the module-level API over one client per entry, created with `makeAdapter()`. */
+export function createGlobalApi(makeAdapter: () => RuntimeAdapter): GlobalApi {
+  let current: AitherClient | undefined;
+  const getClient = (): AitherClient => {
+    current ??= new AitherClient(undefined, makeAdapter());
+    return current;
+  };
+  return {
+    init(options) {
+      const previous = current;
+      current = new AitherClient(options, makeAdapter());
+      // Closing flushes the old client's queue; its errors go to its own onError.
+      if (previous) void previous.close();
+      return current;
+    },
+    getClient,
+    logPrediction: (input) => getClient().logPrediction(input),
+    logLabel: (input) => getClient().logLabel(input),
+    flush: (options) => (current ? current.flush(options) : Promise.resolve({ ...EMPTY })),
+    close(options) {
+      const client = current;
+      current = undefined;
+      return client ? client.close(options) : Promise.resolve({ ...EMPTY });
+    },
+    stats: () => getClient().stats(),
+  };
+}

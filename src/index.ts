@@ -1,0 +1,37 @@
+/**
+ * aither: log ML model predictions to the Aither platform from any JavaScript runtime.
+ * `logPrediction()` returns at once; events are queued, batched, sent in the background and
+ * retried. This is the portable entry (plain timer, CompressionStream gzip); Node, Bun, Deno,
+ * browsers and Workers get their own entry through package.json conditions.
+ *
+ * @example
+ * import * as aither from "aither";
+ * aither.init({ apiKey: "ak_..." });
+ * const id = aither.logPrediction({ modelId: "churn-classifier-v2", prediction: 0.73 });
+ * aither.logLabel({ predictionId: id, label: 1 });
+ * await aither.flush();
+ *
+ * @module
+ */
+import { AitherClient } from "./client.js";
+import { createGlobalApi, type GlobalApi } from "./global.js";
+import { createPortableAdapter } from "./runtime.js";
+
+export { AitherClient };
+export * from "./public.js";
+
+const api: GlobalApi = createGlobalApi(() => createPortableAdapter());
+/** Create (or replace) the global client. */
+export const init: GlobalApi["init"] = api.init;
+/** The global client, created from the environment if `init` was not called. */
+export const getClient: GlobalApi["getClient"] = api.getClient;
+/** Queue a prediction on the global client; returns its id at once. */
+export const logPrediction: GlobalApi["logPrediction"] = api.logPrediction;
+/** Queue a label (ground truth) on the global client. */
+export const logLabel: GlobalApi["logLabel"] = api.logLabel;
+/** Send what the global client has queued. Never rejects. */
+export const flush: GlobalApi["flush"] = api.flush;
+/** Flush and stop the global client. */
+export const close: GlobalApi["close"] = api.close;
+/** Counters of the global client. */
+export const stats: GlobalApi["stats"] = api.stats;

@@ -1,0 +1,179 @@
+/**
+ * The SPEC's JSON normalisation: a copy of a value that `JSON.stringify` turns into the same
+ * text every time, whatever the caller does to the original afterwards. Values are normalised,
+ * never rejected.
+ *
+ * This runs on the caller's path (`logPrediction`), so it is written for speed: no closures,
+ * no allocation beyond the copy, cycle tracking only for nested objects.
+ */
+
+/** Nesting deeper than this is cut to a marker string, so a pathological value cannot overflow the stack. */
+export const MAX_DEPTH = 64;
+
+const CIRCULAR = "[Circular]";
+const TOO_DEEP = "[MaxDepth]";
+const objectProto = Object.prototype;
+
+// Ancestors of the object being copied, for cycle detection (shared: normalisation never nests).
+const ancestors: object[] = [];
+
+/**
+ * Copy `value` into plain JSON data: typed arrays become arrays, BigInt a string, NaN and
+ * Infinity null, Date an ISO string (null if invalid), Map an object, Set an array, Error
+ * `{name, message}`, cycles `"[Circular]"`; functions, symbols and undefined are left out of
+ * objects (and become null in arrays, as in JSON).
+ */
+export function normalize(value: unknown): unknown {
+  ancestors.length = 0;
+  try {
+    return copyValue(value);
+  } catch (error) {
+    // A throwing getter or proxy trap must not make logPrediction throw.
+    ancestors.length = 0;
+    return `[Unserializable: ${error instanceof Error ? error.message : String(error)}]`;
+  }
+}
+
+/**
+ * Rough serialized size, in bytes, of everything normalised since the last reset: bounds the
+ * queue's memory without serializing on the caller's path.
+ */
+let estimatedBytes = 0;
+
+/** Start a new size estimate. */
+export function resetEstimate(): void {
+  estimatedBytes = 0;
+}
+
+/** The size estimate accumulated since {@link resetEstimate}. */
+export function readEstimate(): number {
+  return estimatedBytes;
+}
+
+function copyValue(value: unknown): unknown {
+  switch (typeof value) {
+    case "string":
+      estimatedBytes += (value as string).length + 3;
+      return value;
+    case "boolean":
+      estimatedBytes += 5;
+      return value;
+    case "number":
+      estimatedBytes += 12;
+      return Number.isFinite(value) ? value : null;
+    case "object":
+      return value === null ? null : copyObject(value as object);
+    case "bigint":
+      return (value as bigint).toString();
+    default:
+      return undefined;
+  }
+}
+
+function copyObject(obj: object): unknown {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto === objectProto || proto === null) {
+    if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return copyToJSON(obj);
+    return enter(obj) ? copyPlain(obj as Record<string, unknown>) : marker(obj);
+  }
+  if (Array.isArray(obj)) return enter(obj) ? copyArray(obj) : marker(obj);
+  if (ArrayBuffer.isView(obj)) return copyView(obj);
+  if (obj instanceof Date) {
+    const t = obj.getTime();
+    return Number.isFinite(t) ? obj.toISOString() : null;
+  }
+  if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return copyToJSON(obj);
+  if (obj instanceof Map) return enter(obj) ? copyMap(obj) : marker(obj);
+  if (obj instanceof Set) return enter(obj) ? copyIterable(obj) : marker(obj);
+  if (obj instanceof Error) return { name: obj.name, message: obj.message };
+  if (obj instanceof ArrayBuffer) return copyView(new Uint8Array(obj));
+  // Class instances: their own enumerable fields, as JSON.stringify would send them.
+  return enter(obj) ? copyPlain(obj as Record<string, unknown>) : marker(obj);
+}
+
+/** Push `obj` on the ancestor stack; false when it is already there (a cycle) or too deep. */
+function enter(obj: object): boolean {
+  const n = ancestors.length;
+  if (n >= MAX_DEPTH) return false;
+  for (let i = 0; i < n; i++) if (ancestors[i] === obj) return false;
+  ancestors.push(obj);
+  return true;
+}
+
+function marker(obj: object): string {
+  return ancestors.length >= MAX_DEPTH && !ancestors.includes(obj) ? TOO_DEEP : CIRCULAR;
+}
+
+function copyPlain(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    const v = copyValue(obj[key]);
+    if (v !== undefined) {
+      out[key] = v;
+      estimatedBytes += key.length + 4;
+    }
+  }
+  ancestors.pop();
+  return out;
+}
+
+function copyArray(arr: unknown[]): unknown[] {
+  const n = arr.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const v = copyValue(arr[i]);
+    out[i] = v === undefined ? null : v;
+  }
+  ancestors.pop();
+  return out;
+}
+
+function copyMap(map: Map<unknown, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of map) {
+    const copied = copyValue(v);
+    if (copied !== undefined) out[typeof k === "string" ? k : String(copyValue(k) ?? k)] = copied;
+  }
+  ancestors.pop();
+  return out;
+}
+
+function copyIterable(items: Iterable<unknown>): unknown[] {
+  const out: unknown[] = [];
+  for (const item of items) {
+    const v = copyValue(item);
+    out.push(v === undefined ? null : v);
+  }
+  ancestors.pop();
+  return out;
+}
+
+function copyView(view: ArrayBufferView): unknown[] {
+  if (view instanceof DataView) return copyView(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  const arr = view as unknown as ArrayLike<number | bigint>;
+  const n = arr.length;
+  const out = new Array<unknown>(n);
+  estimatedBytes += n * 12;
+  if (n > 0 && typeof arr[0] === "bigint") {
+    for (let i = 0; i < n; i++) out[i] = String(arr[i]);
+  } else if (view instanceof Float32Array || view instanceof Float64Array) {
+    for (let i = 0; i < n; i++) {
+      const x = arr[i] as number;
+      out[i] = Number.isFinite(x) ? x : null;
+    }
+  } else {
+    for (let i = 0; i < n; i++) out[i] = arr[i];
+  }
+  return out;
+}
+
+function copyToJSON(obj: object): unknown {
+  let json: unknown;
+  try {
+    json = (obj as { toJSON(): unknown }).toJSON();
+  } catch {
+    return null; // a throwing toJSON must not make logPrediction throw
+  }
+  return json === obj ? null : copyValue(json);
+}

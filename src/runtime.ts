@@ -1,0 +1,73 @@
+import type { Gzip } from "./compress.js";
+import { streamGzip } from "./compress.js";
+import type { AitherError } from "./errors.js";
+import type { FlushResult } from "./types.js";
+
+/** Runtime keys used in the `X-Aither-SDK` header (WinterCG names). */
+export type RuntimeName = "node" | "bun" | "deno" | "browser" | "workerd" | "edge";
+
+/** The narrow view of a client that an adapter gets. */
+export interface AdapterHost {
+  /** Deliver or drop everything queued before the call. Never rejects. */
+  flush(options?: { timeoutMs?: number }): Promise<FlushResult>;
+  /** Route a background problem to onError. Never throws. */
+  report(error: AitherError): void;
+  /** Print a warning through the client's logger (`[aither]` prefix). */
+  warn(message: string): void;
+  /** Events queued or in flight. */
+  readonly pending: number;
+  /** The client's `shutdownTimeout`, in ms. */
+  readonly shutdownTimeout: number;
+}
+
+/** What a runtime supplies. Everything runtime-specific lives behind this. */
+export interface RuntimeAdapter {
+  /** Runtime key for `X-Aither-SDK`. */
+  readonly name: RuntimeName;
+  /** Start the background flush. Must not keep the host alive. Returns a stop function. */
+  startTimer(tick: () => void, intervalMs: number): () => void;
+  /** A one-shot delay that must not keep the host alive (background backoff). */
+  sleepUnref(ms: number): Promise<void>;
+  /** Connect lifecycle hooks (exit, pagehide, request end). Called once; returns a detach. */
+  attach(host: AdapterHost): () => void;
+  /** Gzip for request bodies; undefined sends bodies uncompressed. */
+  readonly gzip: Gzip | undefined;
+}
+
+type Unrefable = { unref?: () => void };
+
+/** Detect the runtime by its globals, for the header of the portable entry. */
+export function detectRuntime(): RuntimeName {
+  const g = globalThis as Record<string, unknown> & { navigator?: { userAgent?: string }; process?: { versions?: { node?: string } } };
+  if (g.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
+  if (g.Deno !== undefined) return "deno";
+  if (g.Bun !== undefined) return "bun";
+  if (g.process?.versions?.node !== undefined) return "node";
+  if (g.document !== undefined || typeof g.importScripts === "function") return "browser";
+  return "edge";
+}
+
+/**
+ * The portable adapter of the `default` entry: a plain interval timer (unref'd where the
+ * handle allows it), CompressionStream gzip, no lifecycle hooks.
+ */
+export function createPortableAdapter(name: RuntimeName = detectRuntime()): RuntimeAdapter {
+  return {
+    name,
+    startTimer(tick, intervalMs) {
+      const timer = setInterval(tick, intervalMs) as unknown as Unrefable;
+      timer.unref?.();
+      return () => clearInterval(timer as unknown as number);
+    },
+    sleepUnref(ms) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms) as unknown as Unrefable;
+        timer.unref?.();
+      });
+    },
+    attach() {
+      return () => {};
+    },
+    gzip: streamGzip(),
+  };
+}

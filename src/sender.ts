@@ -1,0 +1,268 @@
+import { type Batch, cutBatch, encodeBody, type SerializeContext, splitBatch } from "./batch.js";
+import { MIN_COMPRESS_BYTES } from "./compress.js";
+import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError } from "./errors.js";
+import type { QueuedEvent } from "./events.js";
+import type { ResolvedOptions } from "./options.js";
+import type { Outcome } from "./outcome.js";
+import type { EventQueue } from "./queue.js";
+import type { Reporter } from "./report.js";
+import { backoffMs } from "./retry.js";
+import type { RuntimeAdapter } from "./runtime.js";
+import type { Stats } from "./stats.js";
+import type { Transport } from "./transport.js";
+import type { DropReason } from "./types.js";
+import { VERSION } from "./version.js";
+
+/**
+ * How a drain behaves. `background`: the timer's pass; gives a batch back to the queue after
+ * `maxRetries` and yields to a foreground flush. `foreground`: inside flush()/close(); retries
+ * until its deadline.
+ */
+export type DrainMode = { kind: "background" } | { kind: "foreground"; deadline: number; upTo: number };
+
+/** What the sender needs from its client. */
+export interface SenderParts {
+  options: ResolvedOptions;
+  queue: EventQueue;
+  stats: Stats;
+  reporter: Reporter;
+  transport: Transport;
+  adapter: RuntimeAdapter;
+  /** Events dropped while serializing or answered with a drop: count, report, onDrop. */
+  drop(events: readonly QueuedEvent[], reason: DropReason, detail: string): void;
+}
+
+interface InFlight {
+  readonly batch: Batch;
+  readonly done: Promise<void>;
+}
+
+const encoder = new TextEncoder();
+
+/** Sends the queue: cuts batches, posts them, classifies answers, backs off, splits, requeues. */
+export class Sender {
+  readonly #p: SenderParts;
+  readonly #serialize: SerializeContext;
+  readonly #inFlight = new Set<InFlight>();
+  #inFlightEvents = 0;
+  #pausedUntil = 0;
+  #backgroundRunning = false;
+  #preempt = signal();
+  readonly #headers: Record<string, string>;
+  readonly #urls: { prediction: string; label: string };
+
+  constructor(parts: SenderParts) {
+    this.#p = parts;
+    const { options } = parts;
+    this.#serialize = {
+      maxEventBytes: options.maxEventBytes,
+      beforeSend: options.beforeSend,
+      drop: (event, reason, detail) => parts.drop([event], reason, detail),
+      truncated: () => {
+        parts.stats.truncated++;
+      },
+    };
+    this.#headers = {
+      ...options.headers,
+      "Content-Type": "application/json",
+      "X-Aither-SDK": `aither-js/${VERSION} (${parts.adapter.name})`,
+    };
+    if (options.apiKey) this.#headers["X-API-Key"] = options.apiKey;
+    this.#urls = {
+      prediction: `${options.endpoint}/v1/predictions/batch`,
+      label: `${options.endpoint}/v1/labels/batch`,
+    };
+  }
+
+  /** Events in requests not answered yet. */
+  get inFlight(): number {
+    return this.#inFlightEvents;
+  }
+
+  /** Events with `seq <= upTo` still queued or in flight. */
+  pendingUpTo(upTo: number): number {
+    let n = this.#p.queue.countUpTo(upTo);
+    for (const f of this.#inFlight) for (const e of f.batch.events) if (e.seq <= upTo) n++;
+    return n;
+  }
+
+  /** One background pass over what is queued now; skipped while one runs or the server asked for a pause. */
+  background(): Promise<void> {
+    if (this.#backgroundRunning || Date.now() < this.#pausedUntil || this.#p.queue.length === 0) return Promise.resolve();
+    this.#backgroundRunning = true;
+    return this.#drain({ kind: "background" }).finally(() => {
+      this.#backgroundRunning = false;
+    });
+  }
+
+  /**
+   * Deliver or drop every event with `seq <= upTo` by `deadline`. Background passes give their
+   * batches back so this flush retries them on its own terms; requests already in flight
+   * are waited for.
+   */
+  async flushUpTo(upTo: number, deadline: number): Promise<number> {
+    this.#preempt.fire();
+    this.#preempt = signal();
+    const mode: DrainMode = { kind: "foreground", deadline, upTo };
+    for (;;) {
+      if (this.#p.queue.countUpTo(upTo) > 0) await this.#drain(mode);
+      const pending = this.pendingUpTo(upTo);
+      if (pending === 0 || Date.now() >= deadline) return pending;
+      if (this.#p.queue.countUpTo(upTo) > 0) continue;
+      const waits = [...this.#inFlight].filter((f) => f.batch.events.some((e) => e.seq <= upTo)).map((f) => f.done);
+      if (waits.length === 0) continue;
+      await raceDeadline(Promise.race(waits), deadline);
+    }
+  }
+
+  async #drain(mode: DrainMode): Promise<void> {
+    const { queue, options } = this.#p;
+    for (;;) {
+      if (mode.kind === "foreground" && Date.now() >= mode.deadline) return;
+      const kind = queue.oldestKind();
+      if (kind === undefined) return;
+      if (mode.kind === "foreground" && (queue.peek(kind) as QueuedEvent).seq > mode.upTo) return;
+      const batch = cutBatch(queue, kind, options.batchSize, options.maxBatchBytes, this.#serialize);
+      if (!batch) continue; // everything cut was dropped while serializing
+      if (!(await this.#track(batch, mode))) return;
+    }
+  }
+
+  /** Send one batch with its retries; false when it went back to the queue (stop this pass). */
+  #track(batch: Batch, mode: DrainMode): Promise<boolean> {
+    let result = true;
+    const done = this.#deliver(batch, mode).then(
+      (delivered) => {
+        result = delivered;
+      },
+      (error: unknown) => {
+        // A bug of ours must not lose the batch or reach the host.
+        this.#requeue(batch);
+        this.#p.reporter.error(new AitherError("network", `internal error while sending: ${String(error)}`, { cause: error }));
+        result = false;
+      },
+    );
+    const entry: InFlight = { batch, done };
+    this.#inFlight.add(entry);
+    this.#inFlightEvents += batch.events.length;
+    return done.then(() => {
+      this.#inFlight.delete(entry);
+      this.#inFlightEvents -= batch.events.length;
+      return result;
+    });
+  }
+
+  async #deliver(batch: Batch, mode: DrainMode): Promise<boolean> {
+    const { options, stats, reporter } = this.#p;
+    for (let attempt = 0; ; attempt++) {
+      const wait = this.#pausedUntil - Date.now();
+      if (wait > 0 && !(await this.#sleep(wait, mode))) return this.#requeue(batch);
+      if (mode.kind === "foreground" && Date.now() >= mode.deadline) return this.#requeue(batch);
+      const outcome = await this.#post(batch);
+      if (outcome.kind === "ok") return true;
+      if (outcome.kind === "drop") {
+        this.#p.drop(batch.events, outcome.reason, describe(batch, outcome));
+        reporter.error(httpError(batch, outcome));
+        return true;
+      }
+      if (outcome.kind === "split") {
+        if (batch.events.length === 1) {
+          this.#p.drop(batch.events, "too_large", describe(batch, outcome));
+          return true;
+        }
+        const [a, b] = splitBatch(batch);
+        reporter.debug(`batch ${batch.id} answered 413: split into ${a.events.length} + ${b.events.length}`);
+        // Both halves are tried even if the first goes back to the queue: each stands alone.
+        const first = await this.#deliver(a, mode);
+        const second = await this.#deliver(b, mode);
+        return first && second;
+      }
+      if (outcome.afterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + outcome.afterMs);
+      if (mode.kind === "background" && attempt >= options.maxRetries) {
+        reporter.error(retryError(batch, outcome, `failed ${attempt + 1} times; kept in the queue for the next flush`));
+        return this.#requeue(batch);
+      }
+      stats.retries++;
+      const delay = Math.max(backoffMs(attempt + 1), this.#pausedUntil - Date.now());
+      reporter.debug(`batch ${batch.id} (${batch.events.length} events): ${outcome.message}; retry ${attempt + 1} in ${delay} ms`);
+      if (!(await this.#sleep(delay, mode))) {
+        if (mode.kind === "foreground") reporter.error(retryError(batch, outcome, "still failing when the flush timed out"));
+        return this.#requeue(batch);
+      }
+    }
+  }
+
+  /** Wait; false when the wait was cut short (a foreground flush took over, or the deadline). */
+  async #sleep(ms: number, mode: DrainMode): Promise<boolean> {
+    if (mode.kind === "background") {
+      const preempt = this.#preempt.promise;
+      const woke = await Promise.race([this.#p.adapter.sleepUnref(ms).then(() => true), preempt.then(() => false)]);
+      return woke;
+    }
+    const left = mode.deadline - Date.now();
+    // Foreground waits are ref'd: a caller awaiting flush() must not see the process exit under it.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, left))));
+    return ms <= left;
+  }
+
+  #requeue(batch: Batch): false {
+    const dropped = this.#p.queue.restore(batch.events);
+    if (dropped) this.#p.drop(dropped, "queue_full", "the queue filled up while the batch was retried");
+    return false;
+  }
+
+  async #post(batch: Batch): Promise<Outcome> {
+    const { options, stats, reporter, adapter } = this.#p;
+    const reported = stats.unreported();
+    const json = encodeBody(batch, new Date().toISOString(), reported);
+    const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
+    let body: string | Uint8Array = json;
+    if (options.compression === "gzip" && adapter.gzip && json.length >= MIN_COMPRESS_BYTES) {
+      try {
+        body = await adapter.gzip(encoder.encode(json));
+        headers["Content-Encoding"] = "gzip";
+      } catch {
+        body = json; // a failed compressor must not cost the batch
+      }
+    }
+    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers });
+    options.waitUntil?.(sending);
+    const outcome = await sending;
+    reporter.debug(`POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${typeof body === "string" ? body.length : body.byteLength} bytes -> ${outcome.kind}${"status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : ""}`);
+    if (outcome.kind === "ok") {
+      stats.sent += batch.events.length;
+      stats.acknowledge(reported);
+      reporter.recovered();
+    }
+    return outcome;
+  }
+}
+
+function describe(batch: Batch, outcome: Outcome & { status: number; message: string }): string {
+  return `batch of ${batch.events.length} ${batch.kind}(s) answered ${outcome.status}: ${outcome.message}`;
+}
+
+function httpError(batch: Batch, outcome: Outcome & { status: number; message: string }): AitherHttpError {
+  const hint = outcome.status === 401 || outcome.status === 403 ? " (check AITHER_API_KEY or the apiKey option)" : "";
+  return new AitherHttpError(outcome.status, batch.events.length, outcome.message, `${describe(batch, outcome)}${hint}`);
+}
+
+function retryError(batch: Batch, outcome: Extract<Outcome, { kind: "retry" }>, what: string): AitherError {
+  const message = `batch of ${batch.events.length} ${batch.kind}(s) ${what} (last: ${outcome.status ?? ""}${outcome.status ? " " : ""}${outcome.message})`;
+  if (outcome.status !== undefined) return new AitherHttpError(outcome.status, batch.events.length, outcome.message, message);
+  return outcome.timeout ? new AitherTimeoutError(message) : new AitherNetworkError(message);
+}
+
+function signal(): { promise: Promise<void>; fire(): void } {
+  let fire = (): void => {};
+  const promise = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { promise, fire };
+}
+
+async function raceDeadline(promise: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+}

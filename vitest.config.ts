@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Projects: unit (node, fast, fake or short real timers), collector (the local server),
+// e2e (the SDK against the real collector over loopback, real timers).
+export default defineConfig({
+  test: {
+    setupFiles: ["test/helpers/no-unhandled.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
+      { extends: true, test: { name: "collector", include: ["test/collector/**/*.test.ts"], environment: "node" } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 30_000 } },
+    ],
+  },
+});
