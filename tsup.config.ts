@@ -5,6 +5,9 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     node: "adapters/node.ts",
+    deno: "adapters/deno.ts",
+    browser: "adapters/browser.ts",
+    cloudflare: "adapters/cloudflare.ts",
     "collector/index": "collector/index.ts",
     "collector/cli": "collector/cli.ts",
   },

@@ -192,6 +192,9 @@ export class AitherClient {
       flush: (options) => client.flush(options),
       report: (error) => client.#reporter.error(error),
       warn: (message) => client.#reporter.warn(message),
+      takeBodies: (maxBytes) => client.#sender.takeBodies(maxBytes),
+      restore: (bodies) => client.#sender.restoreBodies(bodies),
+      confirm: (bodies) => client.#sender.confirmBodies(bodies),
       get pending() {
         return client.#queue.length + client.#sender.inFlight;
       },

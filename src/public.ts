@@ -11,6 +11,6 @@ export {
 } from "./errors.js";
 export type { EventKind, LabelInput, PredictionInput } from "./events.js";
 export { type AitherOptions, DEFAULTS, type FetchLike } from "./options.js";
-export type { AdapterHost, RuntimeAdapter, RuntimeName } from "./runtime.js";
+export type { AdapterHost, EncodedBody, RuntimeAdapter, RuntimeName } from "./runtime.js";
 export type { AitherStats, DropCounts, DropReason, FlushResult, WireEvent, WireLabel, WirePrediction } from "./types.js";
 export { VERSION } from "./version.js";

@@ -1,7 +1,26 @@
 import type { Gzip } from "./compress.js";
 import { streamGzip } from "./compress.js";
 import type { AitherError } from "./errors.js";
+import type { EventKind } from "./events.js";
 import type { FlushResult } from "./types.js";
+
+/**
+ * Queued events taken out as one finished request body, for paths that bypass the sender:
+ * a beacon or keepalive fetch on page unload, or storage for the next page load.
+ */
+export interface EncodedBody {
+  readonly kind: EventKind;
+  /** Full URL of the batch route. */
+  readonly url: string;
+  /** The JSON body, with `api_key` inside (beacons cannot carry headers). */
+  readonly body: string;
+  /** UTF-8 bytes of `body`. */
+  readonly bytes: number;
+  /** Number of events in the body. */
+  readonly count: number;
+  /** The body's batch_id. */
+  readonly batchId: string;
+}
 
 /** Runtime keys used in the `X-Aither-SDK` header (WinterCG names). */
 export type RuntimeName = "node" | "bun" | "deno" | "browser" | "workerd" | "edge";
@@ -14,6 +33,15 @@ export interface AdapterHost {
   report(error: AitherError): void;
   /** Print a warning through the client's logger (`[aither]` prefix). */
   warn(message: string): void;
+  /**
+   * Take queued events out as bodies of at most `maxBytes` each (UTF-8, api_key included).
+   * They leave the queue: hand each to the browser, or give it back with {@link restore}.
+   */
+  takeBodies(maxBytes: number): EncodedBody[];
+  /** Put back bodies that could not be handed off; they return to the head of the queue. */
+  restore(bodies: readonly EncodedBody[]): void;
+  /** Count handed-off bodies as sent (a response confirmed them). */
+  confirm(bodies: readonly EncodedBody[]): void;
   /** Events queued or in flight. */
   readonly pending: number;
   /** The client's `shutdownTimeout`, in ms. */
@@ -32,6 +60,11 @@ export interface RuntimeAdapter {
   attach(host: AdapterHost): () => void;
   /** Gzip for request bodies; undefined sends bodies uncompressed. */
   readonly gzip: Gzip | undefined;
+  /**
+   * True where a flush must never wait on a request another flush started (workerd forbids
+   * I/O across requests): each flush sends what it takes and waits for that only.
+   */
+  readonly isolatedFlush?: boolean;
 }
 
 type Unrefable = { unref?: () => void };

@@ -7,10 +7,11 @@ import type { Outcome } from "./outcome.js";
 import type { EventQueue } from "./queue.js";
 import type { Reporter } from "./report.js";
 import { backoffMs } from "./retry.js";
-import type { RuntimeAdapter } from "./runtime.js";
+import type { EncodedBody, RuntimeAdapter } from "./runtime.js";
 import type { Stats } from "./stats.js";
 import type { Transport } from "./transport.js";
 import type { DropReason } from "./types.js";
+import { utf8Bytes } from "./utf8.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -38,6 +39,8 @@ interface InFlight {
 }
 
 const encoder = new TextEncoder();
+// Batches behind bodies handed to an adapter, so they can come back to the queue.
+const taken = new WeakMap<EncodedBody, Batch>();
 
 /** Sends the queue: cuts batches, posts them, classifies answers, backs off, splits, requeues. */
 export class Sender {
@@ -106,12 +109,53 @@ export class Sender {
     const mode: DrainMode = { kind: "foreground", deadline, upTo };
     for (;;) {
       if (this.#p.queue.countUpTo(upTo) > 0) await this.#drain(mode);
+      if (this.#p.adapter.isolatedFlush) {
+        // Requests of other flushes are theirs to finish (workerd: no cross-request I/O).
+        const left = this.#p.queue.countUpTo(upTo);
+        if (left === 0 || Date.now() >= deadline) return left;
+        continue;
+      }
       const pending = this.pendingUpTo(upTo);
       if (pending === 0 || Date.now() >= deadline) return pending;
       if (this.#p.queue.countUpTo(upTo) > 0) continue;
       const waits = [...this.#inFlight].filter((f) => f.batch.events.some((e) => e.seq <= upTo)).map((f) => f.done);
       if (waits.length === 0) continue;
       await raceDeadline(Promise.race(waits), deadline);
+    }
+  }
+
+  /** Cut the queue into finished bodies (api_key inside) for a beacon or storage. */
+  takeBodies(maxBytes: number): EncodedBody[] {
+    const { queue, options, stats } = this.#p;
+    const out: EncodedBody[] = [];
+    const sentAt = new Date().toISOString();
+    let dropped = stats.unreported();
+    for (;;) {
+      const kind = queue.oldestKind();
+      if (kind === undefined) return out;
+      const batch = cutBatch(queue, kind, options.batchSize, Math.min(maxBytes, options.maxBatchBytes), this.#serialize);
+      if (!batch) continue;
+      const body = encodeBody(batch, sentAt, dropped, options.apiKey);
+      dropped = undefined; // report the counts once
+      const encoded: EncodedBody = { kind, url: this.#urls[kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
+      taken.set(encoded, batch);
+      out.push(encoded);
+    }
+  }
+
+  /** Give bodies from {@link takeBodies} back to the queue. */
+  restoreBodies(bodies: readonly EncodedBody[]): void {
+    for (const body of bodies) {
+      const batch = taken.get(body);
+      if (batch) this.#requeue(batch);
+      taken.delete(body);
+    }
+  }
+
+  /** Bodies from {@link takeBodies} that a response confirmed. */
+  confirmBodies(bodies: readonly EncodedBody[]): void {
+    for (const body of bodies) {
+      if (taken.delete(body)) this.#p.stats.sent += body.count;
     }
   }
 

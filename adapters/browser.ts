@@ -1,0 +1,5 @@
+/**
+ * The browser entry of aither (placeholder: portable behaviour until its adapter lands).
+ * @module
+ */
+export * from "../src/index.js";
