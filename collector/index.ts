@@ -1,0 +1,23 @@
+/**
+ * A local aither collector for development and tests: the ingest side of the wire protocol
+ * (SPEC section 5) over `node:http`, with auth, gzip and `text/plain` bodies, CORS, dedup by
+ * event id, a JSONL file that survives a restart, read-back routes and fault injection.
+ * The same server runs from the command line as `npx aither collector`.
+ *
+ * @example
+ * import { startCollector } from "aither/collector";
+ *
+ * const collector = await startCollector({ port: 0, faults: { failFirst: 1, retryAfter: 1 } });
+ * // point the SDK at collector.url, log and flush, then:
+ * console.log(collector.store.predictions({ modelId: "churn-v2" }));
+ * await collector.close();
+ *
+ * @module
+ */
+
+export type { FaultDecision, FaultOptions, Faults } from "./faults.js";
+export { createFaults, validateFaults } from "./faults.js";
+export type { Collector, CollectorOptions, RequestRecord } from "./server.js";
+export { startCollector } from "./server.js";
+export type { AddResult, EventKind, ReadFilter, Store, StoredEvent, StoredLine, StoreOptions } from "./store.js";
+export { createStore } from "./store.js";

@@ -1,0 +1,221 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { countEvents, parseBatch } from "./batch.js";
+import { decodeJsonBody, type RawBody, readBody, RequestError } from "./body.js";
+import { createFaults, type FaultOptions, validateFaults } from "./faults.js";
+import { readRoute } from "./read-routes.js";
+import { createStore, type EventKind, type Store } from "./store.js";
+
+/** Options for {@link startCollector}. */
+export interface CollectorOptions {
+  /** Port to listen on; 0 picks a free one (read it from `collector.port`). @default 4318 */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** JSONL file that keeps events across restarts. @default none: memory only */
+  dataFile?: string;
+  /**
+   * When non-empty, `/v1/*` requests must send one of these as `X-API-Key` (batches may put it
+   * in the body as `"api_key"` instead), else 401. `/health` and `/_*` never need a key.
+   * @default []
+   */
+  apiKeys?: string[];
+  /** Fault injection for batch routes; change later with `setFaults` or `POST /_faults`. */
+  faults?: FaultOptions;
+  /** Receives one line per batch request. @default none */
+  log?: (line: string) => void;
+  /** Largest accepted body in bytes, before and after gunzip; larger gets 413. @default 10 MiB */
+  maxBodyBytes?: number;
+}
+
+/** One batch request as the collector saw it. */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Status answered; 0 when the connection was dropped on purpose. */
+  status: number;
+  /** Events in the body (0 if it could not be decoded). */
+  events: number;
+  batchId?: string;
+  /** Epoch ms when the request arrived. */
+  at: number;
+}
+
+/** A running collector. */
+export interface Collector {
+  /** Base URL, e.g. `http://127.0.0.1:4318`; pass it as the SDK endpoint. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  /** Batch requests, oldest first, capped to the last 10000. Cleared by `POST /_reset`. */
+  readonly requests: RequestRecord[];
+  /** Sum of the `dropped` counts clients reported, by reason. */
+  readonly clientDropped: Record<string, number>;
+  /** Replace the fault options (`{}` clears) and restart the failFirst/dropFirst count. */
+  setFaults(faults: FaultOptions): void;
+  /** Stop listening, end keep-alive sockets, and wait for the store to reach disk. */
+  close(): Promise<void>;
+}
+
+const MAX_RECORDS = 10_000;
+const BATCH_ROUTES: Record<string, EventKind> = { "/v1/predictions/batch": "prediction", "/v1/labels/batch": "label" };
+const CORS_HEADERS = {
+  "access-control-allow-credentials": "true",
+  "access-control-allow-headers": "content-type, content-encoding, x-api-key, idempotency-key, x-aither-sdk",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-max-age": "600",
+};
+
+/**
+ * Start a local collector that speaks the aither wire protocol (SPEC sections 5 and 6).
+ * @example
+ * const collector = await startCollector({ port: 0, faults: { failFirst: 1 } });
+ * // ... point the SDK at collector.url, then:
+ * expect(collector.store.predictions()).toHaveLength(1);
+ * await collector.close();
+ */
+export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
+  const store = createStore(options.dataFile === undefined ? {} : { file: options.dataFile });
+  const faults = createFaults(options.faults);
+  const apiKeys = new Set(options.apiKeys ?? []);
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const requests: RequestRecord[] = [];
+
+  const authorized = (req: IncomingMessage, body?: unknown): boolean => {
+    if (apiKeys.size === 0) return true;
+    const header = req.headers["x-api-key"];
+    if (typeof header === "string" && apiKeys.has(header)) return true;
+    const inBody = (body as { api_key?: unknown } | null | undefined)?.api_key;
+    return typeof inBody === "string" && apiKeys.has(inBody);
+  };
+
+  const handleBatch = async (req: IncomingMessage, res: ServerResponse, kind: EventKind, raw: RawBody) => {
+    const record: RequestRecord = {
+      method: "POST",
+      path: req.url ?? "",
+      headers: req.headers,
+      status: 0,
+      events: 0,
+      at: Date.now(),
+    };
+    requests.push(record);
+    if (requests.length > MAX_RECORDS) requests.shift();
+    const latency = faults.latencyMs;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    let body: unknown;
+    let problem: unknown;
+    try {
+      body = await decodeJsonBody(req.headers, raw, maxBodyBytes);
+      record.events = countEvents(kind, body);
+      const batchId = (body as { batch_id?: unknown }).batch_id;
+      if (typeof batchId === "string") record.batchId = batchId;
+    } catch (error) {
+      problem = error;
+    }
+    const decision = faults.decide();
+    if (decision.kind === "drop") {
+      options.log?.(`POST ${record.path} dropped connection (fault)`);
+      req.socket.destroy();
+      return;
+    }
+    const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      sendJson(res, status, json, headers);
+      options.log?.(`POST ${record.path} ${status} ${record.events} events ${JSON.stringify(json)}`);
+    };
+    if (decision.kind === "fail") {
+      const headers: Record<string, string> = decision.retryAfter ? { "retry-after": decision.retryAfter } : {};
+      return answer(decision.status, { error: `injected fault: answering ${decision.status}` }, headers);
+    }
+    try {
+      if (problem) throw problem;
+      if (!authorized(req, body)) return answer(401, { error: "missing or unknown API key (X-API-Key or api_key)" });
+      const batch = parseBatch(kind, body);
+      const result = kind === "prediction" ? store.addPredictions(batch.events) : store.addLabels(batch.events);
+      if (batch.dropped) store.addClientDropped(batch.dropped);
+      answer(200, result);
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      answer(error.status, { error: error.message });
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const origin = req.headers.origin;
+    if (origin) res.setHeader("access-control-allow-origin", origin).setHeader("vary", "Origin");
+    if (origin) for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+    const raw = await readBody(req, maxBodyBytes);
+    const url = new URL(req.url ?? "/", "http://collector");
+    const path = url.pathname;
+    if (req.method === "OPTIONS") return void res.writeHead(204).end();
+    const batchKind = BATCH_ROUTES[path];
+    if (batchKind && req.method === "POST") return handleBatch(req, res, batchKind, raw);
+    if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
+    if (path === "/_faults" && req.method === "POST") {
+      const next = validateFaults(await decodeJsonBody(req.headers, raw, maxBodyBytes));
+      faults.set(next);
+      return sendJson(res, 200, { faults: next });
+    }
+    if (path === "/_reset" && req.method === "POST") {
+      await store.reset();
+      requests.length = 0;
+      return sendJson(res, 200, { ok: true });
+    }
+    if (path.startsWith("/v1/") && req.method === "GET" && !authorized(req)) {
+      return sendJson(res, 401, { error: "missing or unknown API key (X-API-Key)" });
+    }
+    const read = req.method === "GET" ? readRoute(store, url) : undefined;
+    if (read) return sendJson(res, read.status, read.body);
+    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // TypeError comes from validateFaults; anything else is our bug and answers 500.
+      const status = error instanceof RequestError ? error.status : error instanceof TypeError ? 400 : 500;
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  // Idle keep-alive sockets close soon, so SDK clients reuse connections during a burst of flushes.
+  server.keepAliveTimeout = 5000;
+  const host = options.host ?? "127.0.0.1";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 4318, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    store,
+    requests,
+    get clientDropped() {
+      return store.clientDropped();
+    },
+    setFaults: (next) => faults.set(next),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await store.close();
+    },
+  };
+}
+
+/** Answer with a JSON body (or none for HEAD). */
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(res.req.method === "HEAD" ? undefined : text);
+}

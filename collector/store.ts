@@ -1,0 +1,169 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { createAppender } from "./appender.js";
+
+/** Which batch route an event arrived on. */
+export type EventKind = "prediction" | "label";
+
+/** A stored event: the wire object as received (must have a string `id`). */
+export type StoredEvent = { id: string } & Record<string, unknown>;
+
+/** One line of the JSONL file. */
+export interface StoredLine {
+  kind: EventKind;
+  event: StoredEvent;
+  /** ISO time the collector stored the event. */
+  received_at: string;
+}
+
+/** Options for {@link createStore}. */
+export interface StoreOptions {
+  /** JSONL file to load on start and append to. Parent folders are created. Omit for memory only. */
+  file?: string;
+}
+
+/** Result of adding one batch. */
+export interface AddResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/** Read filter; results are in arrival order, newest last. */
+export interface ReadFilter {
+  modelId?: string | undefined;
+  predictionId?: string | undefined;
+  /** Keep only the newest `limit` events. @default all */
+  limit?: number | undefined;
+}
+
+/** Append-only event store with an in-memory index and dedup by event id per kind. */
+export interface Store {
+  /** Store predictions whose id is new; the rest count as duplicates. */
+  addPredictions(events: readonly StoredEvent[]): AddResult;
+  /** Store labels whose id is new; the rest count as duplicates. */
+  addLabels(events: readonly StoredEvent[]): AddResult;
+  /** Add the `dropped` counts a client reported in a batch body. Memory only. */
+  addClientDropped(dropped: Record<string, number>): void;
+  predictions(filter?: ReadFilter): StoredEvent[];
+  labels(filter?: ReadFilter): StoredEvent[];
+  /** Stored predictions per `model_id`. */
+  counts(): Record<string, number>;
+  /** Events rejected as duplicates since start (or the last reset). */
+  duplicates(): number;
+  /** Sum of the `dropped` counts clients reported, by reason. */
+  clientDropped(): Record<string, number>;
+  /** Resolves once every accepted event is on disk. */
+  flushed(): Promise<void>;
+  /** Forget everything and truncate the file. */
+  reset(): Promise<void>;
+  /** Wait for pending writes and close the file. Further adds are kept in memory only. */
+  close(): Promise<void>;
+}
+
+/**
+ * Create a store, loading `file` first when it exists so data survives a restart.
+ * Unparseable lines (a write cut short by a crash) are skipped, never fatal.
+ * @example
+ * const store = createStore({ file: ".aither/collector.jsonl" });
+ */
+export function createStore(options: StoreOptions = {}): Store {
+  const ids = { prediction: new Set<string>(), label: new Set<string>() };
+  let preds: StoredEvent[] = [];
+  let labels: StoredEvent[] = [];
+  let byModel: Record<string, number> = {};
+  let dupes = 0;
+  let dropped: Record<string, number> = {};
+
+  const index = (kind: EventKind, event: StoredEvent): boolean => {
+    if (ids[kind].has(event.id)) return false;
+    ids[kind].add(event.id);
+    if (kind === "label") {
+      labels.push(event);
+    } else {
+      preds.push(event);
+      const model = String(event.model_id);
+      byModel[model] = (byModel[model] ?? 0) + 1;
+    }
+    return true;
+  };
+
+  const file = options.file;
+  let pendingText = "";
+  if (file !== undefined) {
+    mkdirSync(dirname(file), { recursive: true });
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    for (const line of text.split("\n")) {
+      const parsed = parseLine(line);
+      if (parsed) index(parsed.kind, parsed.event);
+    }
+    // A crash can leave a partial last line; start on a fresh line so the next record stays whole.
+    if (text.length > 0 && !text.endsWith("\n")) pendingText = "\n";
+  }
+  const writer = file === undefined ? undefined : createAppender(file, pendingText);
+
+  const add = (kind: EventKind, events: readonly StoredEvent[]): AddResult => {
+    const receivedAt = new Date().toISOString();
+    let lines = "";
+    let accepted = 0;
+    for (const event of events) {
+      if (!index(kind, event)) continue;
+      accepted++;
+      if (writer) lines += `${JSON.stringify({ kind, event, received_at: receivedAt })}\n`;
+    }
+    dupes += events.length - accepted;
+    if (writer && lines) writer.append(lines);
+    return { accepted, duplicates: events.length - accepted };
+  };
+
+  return {
+    addPredictions: (events) => add("prediction", events),
+    addLabels: (events) => add("label", events),
+    addClientDropped(counts) {
+      for (const [reason, n] of Object.entries(counts)) dropped[reason] = (dropped[reason] ?? 0) + n;
+    },
+    predictions: (filter = {}) =>
+      select(preds, filter.modelId === undefined ? undefined : (e) => e.model_id === filter.modelId, filter.limit),
+    labels: (filter = {}) =>
+      select(
+        labels,
+        filter.predictionId === undefined ? undefined : (e) => e.prediction_id === filter.predictionId,
+        filter.limit,
+      ),
+    counts: () => ({ ...byModel }),
+    duplicates: () => dupes,
+    clientDropped: () => ({ ...dropped }),
+    flushed: async () => writer?.idle(),
+    async reset() {
+      ids.prediction.clear();
+      ids.label.clear();
+      preds = [];
+      labels = [];
+      byModel = {};
+      dupes = 0;
+      dropped = {};
+      await writer?.truncate();
+    },
+    close: async () => writer?.close(),
+  };
+}
+
+function parseLine(line: string): StoredLine | undefined {
+  if (line.trim() === "") return undefined;
+  try {
+    const value = JSON.parse(line) as Partial<StoredLine>;
+    const kindOk = value.kind === "prediction" || value.kind === "label";
+    if (kindOk && typeof value.event === "object" && typeof value.event?.id === "string") return value as StoredLine;
+  } catch {
+    // A torn write; the rest of the file is still good.
+  }
+  return undefined;
+}
+
+function select(
+  events: StoredEvent[],
+  keep: ((event: StoredEvent) => boolean) | undefined,
+  limit: number | undefined,
+): StoredEvent[] {
+  const matched = keep ? events.filter(keep) : events;
+  return limit === undefined ? matched.slice() : matched.slice(Math.max(0, matched.length - limit));
+}
