@@ -129,14 +129,17 @@ export class Sender {
     const { queue, options, stats } = this.#p;
     const out: EncodedBody[] = [];
     const sentAt = new Date().toISOString();
-    let dropped = stats.unreported();
+    // No answer will confirm these bodies, so the counts are only lent to them.
+    const dropped = stats.claimUnreported();
+    stats.release(dropped);
+    let first = dropped;
     for (;;) {
       const kind = queue.oldestKind();
       if (kind === undefined) return out;
       const batch = cutBatch(queue, kind, options.batchSize, Math.min(maxBytes, options.maxBatchBytes), this.#serialize);
       if (!batch) continue;
-      const body = encodeBody(batch, sentAt, dropped, options.apiKey);
-      dropped = undefined; // report the counts once
+      const body = encodeBody(batch, sentAt, first, options.apiKey);
+      first = undefined; // report the counts once
       const encoded: EncodedBody = { kind, url: this.#urls[kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
       taken.set(encoded, batch);
       out.push(encoded);
@@ -257,7 +260,7 @@ export class Sender {
 
   async #post(batch: Batch): Promise<Outcome> {
     const { options, stats, reporter, adapter } = this.#p;
-    const reported = stats.unreported();
+    const reported = stats.claimUnreported();
     const json = encodeBody(batch, new Date().toISOString(), reported);
     const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
     let body: string | Uint8Array = json;
@@ -275,8 +278,9 @@ export class Sender {
     reporter.debug(`POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${typeof body === "string" ? body.length : body.byteLength} bytes -> ${outcome.kind}${"status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : ""}`);
     if (outcome.kind === "ok") {
       stats.sent += batch.events.length;
-      stats.acknowledge(reported);
       reporter.recovered();
+    } else {
+      stats.release(reported);
     }
     return outcome;
   }

@@ -20,23 +20,26 @@ export class Stats {
     this.#hasUnreported = true;
   }
 
-  /** A snapshot of the unreported drop counts for a body, or undefined when there are none. */
-  unreported(): DropCounts | undefined {
-    return this.#hasUnreported ? { ...this.#unreported } : undefined;
+  /**
+   * Take the unreported drop counts for a body (undefined when there are none). They are
+   * out of the ledger while that body is in flight, so concurrent bodies never report the
+   * same loss twice; {@link release} puts them back if the body is not accepted.
+   */
+  claimUnreported(): DropCounts | undefined {
+    if (!this.#hasUnreported) return undefined;
+    const claimed = this.#unreported;
+    this.#unreported = {};
+    this.#hasUnreported = false;
+    return claimed;
   }
 
-  /** The server accepted a body that carried `reported`: those drops are known now. */
-  acknowledge(reported: DropCounts | undefined): void {
-    if (!reported) return;
-    let left = false;
-    for (const [reason, n] of Object.entries(reported) as [DropReason, number][]) {
-      const rest = (this.#unreported[reason] ?? 0) - n;
-      if (rest > 0) {
-        this.#unreported[reason] = rest;
-        left = true;
-      } else delete this.#unreported[reason];
+  /** The body that carried `claimed` was not accepted: report those drops with a later one. */
+  release(claimed: DropCounts | undefined): void {
+    if (!claimed) return;
+    for (const [reason, n] of Object.entries(claimed) as [DropReason, number][]) {
+      this.#unreported[reason] = (this.#unreported[reason] ?? 0) + n;
     }
-    this.#hasUnreported = left || Object.keys(this.#unreported).length > 0;
+    this.#hasUnreported = true;
   }
 
   snapshot(queued: number, inFlight: number): AitherStats {

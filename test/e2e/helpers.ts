@@ -1,0 +1,30 @@
+import type { Collector } from "../../collector/index.js";
+import { AitherClient } from "../../src/client.js";
+import type { AitherError } from "../../src/errors.js";
+import type { AitherOptions } from "../../src/options.js";
+import type { DropReason, WireEvent } from "../../src/types.js";
+
+/** A client on the collector that records its errors and drops; `open` collects what to close. */
+export type RecordingClient = AitherClient & { errors: AitherError[]; drops: [WireEvent[], DropReason][] };
+
+export function recordingClient(c: Collector, options: AitherOptions, open: { close(): Promise<unknown> }[]): RecordingClient {
+  const errors: AitherError[] = [];
+  const drops: [WireEvent[], DropReason][] = [];
+  const made = new AitherClient({
+    endpoint: c.url,
+    apiKey: "ak_test",
+    flushInterval: 60_000,
+    onError: (e) => errors.push(e),
+    onDrop: (events, reason) => drops.push([events, reason]),
+    ...options,
+  });
+  open.push(made);
+  return Object.assign(made, { errors, drops });
+}
+
+/** Log `n` predictions shaped like the quick start's; returns their ids. */
+export function logMany(c: AitherClient, n: number, modelId = "churn-classifier-v2"): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    c.logPrediction({ modelId, prediction: i / n, features: { tenure: i, monthly_charges: 65.5 }, metadata: { user_id: `u_${i}` } }),
+  );
+}

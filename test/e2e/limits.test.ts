@@ -1,0 +1,122 @@
+import { createServer } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Collector } from "../../collector/index.js";
+import type { AitherOptions } from "../../src/options.js";
+import { startTestCollector, storedIds } from "../helpers/collector.js";
+import { logMany, type RecordingClient, recordingClient } from "./helpers.js";
+
+const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
+afterEach(async () => {
+  // Clients first (they flush into the collector), newest first.
+  for (const x of open.splice(0).reverse()) await x.close({ timeoutMs: 500 });
+});
+
+async function collector(options: Parameters<typeof startTestCollector>[0] = {}): Promise<Collector> {
+  const c = await startTestCollector(options);
+  open.push(c);
+  return c;
+}
+const client = (c: Collector, options: AitherOptions = {}): RecordingClient => recordingClient(c, options, open);
+
+/** A loopback port with nothing listening on it. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe("bounded queue", () => {
+  it("keeps memory bounded at maxQueueSize on a dead endpoint, counts queue_full, and reports the loss in the next body", async () => {
+    const port = await deadPort();
+    const sdk = client({ url: `http://127.0.0.1:${port}` } as Collector, { maxQueueSize: 1000, flushInterval: 20, maxRetries: 0 });
+    const ids = logMany(sdk, 5000);
+    const stats = sdk.stats();
+    expect(stats.queued + stats.inFlight).toBeLessThanOrEqual(1000);
+    expect(stats.droppedByReason.queue_full).toBe(4000);
+    expect(sdk.drops.filter(([, r]) => r === "queue_full").reduce((n, [events]) => n + events.length, 0)).toBe(4000);
+    // The endpoint comes back on the same port: the newest 1000 arrive, with the count of the lost ones.
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await collector({ port });
+    expect((await sdk.flush()).pending).toBe(0);
+    expect(storedIds(c).sort()).toEqual(ids.slice(4000).sort());
+    expect(c.clientDropped).toEqual({ queue_full: 4000 });
+    expect(sdk.errors.some((e) => /queue is full/.test(e.message))).toBe(true);
+  });
+
+  it("bounds the queue by estimated bytes (maxQueueBytes)", async () => {
+    const c = await collector();
+    const sdk = client(c, { maxQueueBytes: 50_000 });
+    for (let i = 0; i < 100; i++) sdk.logPrediction({ modelId: "m", prediction: i, features: new Float64Array(500).fill(0.5) });
+    const { queued, droppedByReason } = sdk.stats();
+    expect(queued).toBeLessThan(100);
+    expect(droppedByReason.queue_full).toBe(100 - queued);
+  });
+});
+
+describe("size limits", () => {
+  it("truncates features and metadata of an event over maxEventBytes, and counts it", async () => {
+    const c = await collector();
+    const sdk = client(c, { maxEventBytes: 4096 });
+    const id = sdk.logPrediction({ modelId: "m", prediction: [1, 2], features: new Float64Array(2000).fill(1.5), metadata: { a: 1 } });
+    await sdk.flush();
+    const stored = c.store.predictions()[0];
+    expect(stored).toMatchObject({ id, model_id: "m", prediction: [1, 2] });
+    expect(stored?.features).toEqual({ _aither_truncated: { bytes: JSON.stringify(new Array(2000).fill(1.5)).length } });
+    expect(stored?.metadata).toEqual({ _aither_truncated: { bytes: 7 } });
+    expect(sdk.stats().truncated).toBe(1);
+  });
+
+  it("never sends a body over maxBatchBytes", async () => {
+    const c = await collector();
+    const sdk = client(c, { maxBatchBytes: 8192, compression: "none" });
+    logMany(sdk, 300);
+    await sdk.flush();
+    expect(storedIds(c)).toHaveLength(300);
+    expect(c.requests.length).toBeGreaterThan(5);
+    for (const r of c.requests) expect(Number(r.headers["content-length"])).toBeLessThanOrEqual(8192);
+  });
+});
+
+describe("flush", () => {
+  it("resolves with pending events when its timeout passes, and never rejects", async () => {
+    const c = await collector({ faults: { errorRate: 1, status: 503 } });
+    const sdk = client(c);
+    logMany(sdk, 7);
+    const result = await sdk.flush({ timeoutMs: 300 });
+    expect(result).toEqual({ ok: false, sent: 0, dropped: 0, pending: 7 });
+    expect(sdk.stats().queued).toBe(7);
+  });
+
+  it("waits for a request already in flight", async () => {
+    const c = await collector({ faults: { latencyMs: 300 } });
+    const sdk = client(c, { flushInterval: 10 });
+    logMany(sdk, 5);
+    await new Promise((r) => setTimeout(r, 60)); // the timer's request is in flight now
+    expect(sdk.stats().inFlight).toBe(5);
+    expect(await sdk.flush()).toMatchObject({ ok: true, pending: 0 });
+    expect(storedIds(c)).toHaveLength(5);
+  });
+
+  it("resolves every one of concurrent flushes", async () => {
+    const c = await collector({ faults: { latencyMs: 50 } });
+    const sdk = client(c, { batchSize: 10 });
+    const ids = logMany(sdk, 50);
+    const results = await Promise.all([sdk.flush(), sdk.flush(), sdk.flush()]);
+    for (const r of results) expect(r).toMatchObject({ ok: true, pending: 0 });
+    expect(storedIds(c).sort()).toEqual(ids.sort());
+    expect(c.store.duplicates()).toBe(0);
+  });
+
+  it("retries until its timeout inside close(), then drops what is left as shutdown_timeout", async () => {
+    const c = await collector({ faults: { errorRate: 1, status: 500 } });
+    const sdk = client(c, { shutdownTimeout: 700, maxRetries: 0 });
+    const ids = logMany(sdk, 4);
+    const result = await sdk.close();
+    expect(result).toMatchObject({ ok: false, pending: 4, dropped: 4 });
+    expect(sdk.stats().retries).toBeGreaterThan(0);
+    const dropped = sdk.drops.find(([, reason]) => reason === "shutdown_timeout");
+    expect(dropped?.[0].map((e) => e.id)).toEqual(ids);
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { cutBatch, encodeBody, ENVELOPE_BYTES, type SerializeContext, serializeEvent, splitBatch } from "../../src/batch.js";
+import { createLabel, createPrediction, type QueuedEvent } from "../../src/events.js";
+import { EventQueue } from "../../src/queue.js";
+import type { DropReason } from "../../src/types.js";
+
+function context(overrides: Partial<SerializeContext> = {}): SerializeContext & { drops: [string, DropReason, string][]; truncations: number } {
+  const ctx = {
+    drops: [] as [string, DropReason, string][],
+    truncations: 0,
+    maxEventBytes: 262_144,
+    beforeSend: undefined,
+    drop(event: QueuedEvent, reason: DropReason, detail: string) {
+      ctx.drops.push([event.wire.id, reason, detail]);
+    },
+    truncated() {
+      ctx.truncations++;
+    },
+    ...overrides,
+  };
+  return ctx;
+}
+
+let seq = 0;
+const prediction = (features: unknown = { a: 1 }, metadata?: Record<string, unknown>) =>
+  createPrediction({ modelId: "m", prediction: 0.5, features, metadata, timestamp: 0 }, `id${++seq}`, seq, undefined);
+
+describe("serializeEvent", () => {
+  it("writes the ISO timestamp and keeps the text for retries", () => {
+    const e = prediction();
+    expect(serializeEvent(e, context())).toBe(true);
+    expect(JSON.parse(e.json as string)).toMatchObject({ id: e.wire.id, timestamp: "1970-01-01T00:00:00.000Z", features: { a: 1 } });
+    expect(e.bytes).toBe((e.json as string).length);
+  });
+
+  it("replaces features and metadata of an oversized event with the truncation marker", () => {
+    const e = prediction(new Array(5000).fill(1.25), { note: "x".repeat(100) });
+    const ctx = context({ maxEventBytes: 2000 });
+    expect(serializeEvent(e, ctx)).toBe(true);
+    const sent = JSON.parse(e.json as string);
+    expect(sent.features).toEqual({ _aither_truncated: { bytes: JSON.stringify(new Array(5000).fill(1.25)).length } });
+    expect(sent.metadata).toEqual({ _aither_truncated: { bytes: JSON.stringify({ note: "x".repeat(100) }).length } });
+    expect(sent).toMatchObject({ id: e.wire.id, model_id: "m", prediction: 0.5 });
+    expect(ctx.truncations).toBe(1);
+  });
+
+  it("drops an event still too large without features (too_large)", () => {
+    const e = createPrediction({ modelId: "m", prediction: "p".repeat(5000) }, "big", 1, undefined);
+    const ctx = context({ maxEventBytes: 1000 });
+    expect(serializeEvent(e, ctx)).toBe(false);
+    expect(ctx.drops[0]?.[1]).toBe("too_large");
+  });
+
+  it("lets beforeSend redact, and drops (filtered) on null or a throw", () => {
+    const redact = context({ beforeSend: (ev) => ({ ...ev, metadata: { user: "[redacted]" } }) });
+    const a = prediction({ a: 1 }, { user: "alice" });
+    serializeEvent(a, redact);
+    expect(JSON.parse(a.json as string).metadata).toEqual({ user: "[redacted]" });
+    const none = context({ beforeSend: () => null });
+    expect(serializeEvent(prediction(), none)).toBe(false);
+    const thrower = context({ beforeSend: () => { throw new Error("oops"); } });
+    expect(serializeEvent(prediction(), thrower)).toBe(false);
+    expect(none.drops[0]?.[1]).toBe("filtered");
+    expect(thrower.drops[0]?.[2]).toContain("oops");
+  });
+
+  it("counts UTF-8 bytes, not UTF-16 units", () => {
+    const e = prediction({ text: "ü😀" });
+    serializeEvent(e, context());
+    expect(e.bytes).toBe(new TextEncoder().encode(e.json as string).length);
+  });
+});
+
+describe("cutBatch", () => {
+  it("cuts by batchSize and keeps the rest queued", () => {
+    const q = new EventQueue(1000, 1e9);
+    for (let i = 0; i < 25; i++) q.push(prediction());
+    const b = cutBatch(q, "prediction", 10, 1e6, context());
+    expect(b?.events).toHaveLength(10);
+    expect(q.length).toBe(15);
+  });
+
+  it("cuts by maxBatchBytes: no body over the limit", () => {
+    const q = new EventQueue(1000, 1e9);
+    for (let i = 0; i < 50; i++) q.push(prediction(new Array(100).fill(0.123)));
+    const max = 5000;
+    const bodies: string[] = [];
+    for (let b = cutBatch(q, "prediction", 100, max, context()); b; b = cutBatch(q, "prediction", 100, max, context())) {
+      bodies.push(encodeBody(b, new Date().toISOString(), { queue_full: 3 }));
+    }
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const body of bodies) expect(body.length).toBeLessThanOrEqual(max);
+    expect(bodies.flatMap((b) => JSON.parse(b).predictions)).toHaveLength(50);
+    expect(max - ENVELOPE_BYTES).toBeGreaterThan(0);
+  });
+});
+
+describe("encodeBody", () => {
+  it("joins the serialized events into the v1 envelope, with dropped counts and api_key only when given", () => {
+    const q = new EventQueue(10, 1e9);
+    q.push(createLabel({ predictionId: "p1", label: 1, timestamp: 0 }, "l1", 1));
+    const b = cutBatch(q, "label", 10, 1e6, context());
+    if (!b) throw new Error("no batch");
+    const plain = JSON.parse(encodeBody(b, "2026-11-25T12:00:00.000Z", undefined));
+    expect(plain).toEqual({ batch_id: b.id, sent_at: "2026-11-25T12:00:00.000Z", labels: [{ id: "l1", prediction_id: "p1", label: 1, timestamp: "1970-01-01T00:00:00.000Z" }] });
+    const full = JSON.parse(encodeBody(b, "t", { queue_full: 2 }, "ak_1"));
+    expect(full).toMatchObject({ dropped: { queue_full: 2 }, api_key: "ak_1" });
+  });
+
+  it("splits a batch in two halves with new batch ids", () => {
+    const q = new EventQueue(10, 1e9);
+    for (let i = 0; i < 5; i++) q.push(prediction());
+    const b = cutBatch(q, "prediction", 10, 1e6, context());
+    if (!b) throw new Error("no batch");
+    const [x, y] = splitBatch(b);
+    expect([x.events.length, y.events.length]).toEqual([3, 2]);
+    expect(new Set([b.id, x.id, y.id]).size).toBe(3);
+  });
+});

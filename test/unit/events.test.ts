@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { AitherValidationError } from "../../src/errors.js";
+import { createPrediction, type PredictionInput, validateLabel, validatePrediction } from "../../src/events.js";
+
+function errorOf(fn: () => void): AitherValidationError {
+  try {
+    fn();
+  } catch (error) {
+    return error as AitherValidationError;
+  }
+  throw new Error("did not throw");
+}
+
+describe("validatePrediction", () => {
+  const cases: [string, unknown, string][] = [
+    ["missing modelId", { prediction: 1 }, "modelId"],
+    ["empty modelId", { modelId: "", prediction: 1 }, "modelId"],
+    ["non-string modelId", { modelId: 7, prediction: 1 }, "modelId"],
+    ["too long modelId", { modelId: "m".repeat(257), prediction: 1 }, "modelId"],
+    ["undefined prediction", { modelId: "m" }, "prediction"],
+    ["array metadata", { modelId: "m", prediction: 1, metadata: [] }, "metadata"],
+    ["class metadata", { modelId: "m", prediction: 1, metadata: new Map() }, "metadata"],
+    ["invalid timestamp string", { modelId: "m", prediction: 1, timestamp: "yesterday" }, "timestamp"],
+    ["invalid Date", { modelId: "m", prediction: 1, timestamp: new Date(Number.NaN) }, "timestamp"],
+    ["non-string id", { modelId: "m", prediction: 1, id: 42 }, "id"],
+    ["non-string modelVersion", { modelId: "m", prediction: 1, modelVersion: 2 }, "modelVersion"],
+    ["not an object", "churn", "input"],
+  ];
+  for (const [name, input, field] of cases) {
+    it(`throws AitherValidationError naming ${field} for ${name}`, () => {
+      const error = errorOf(() => {
+        validatePrediction(input as PredictionInput);
+        // timestamps are read when the event is built
+        createPrediction(input as PredictionInput, "id", 1, undefined);
+      });
+      expect(error).toBeInstanceOf(AitherValidationError);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.field).toBe(field);
+      expect(error.message.startsWith(field)).toBe(true);
+    });
+  }
+
+  it("accepts null as a prediction and every timestamp form", () => {
+    for (const timestamp of [new Date(), Date.now(), "2026-11-25T12:00:00Z", undefined]) {
+      expect(() => validatePrediction({ modelId: "m", prediction: null, timestamp })).not.toThrow();
+      expect(createPrediction({ modelId: "m", prediction: null, timestamp }, "id", 1, undefined).time).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("validateLabel", () => {
+  it("names predictionId and label", () => {
+    expect(errorOf(() => validateLabel({ label: 1 } as never)).field).toBe("predictionId");
+    expect(errorOf(() => validateLabel({ predictionId: "p" } as never)).field).toBe("label");
+  });
+});
+
+describe("createPrediction", () => {
+  it("builds the wire shape, leaves optional fields undefined and uses the default environment", () => {
+    const event = createPrediction({ modelId: "m", prediction: 1, latencyMs: Number.NaN }, "abc", 3, "prod");
+    expect(event.seq).toBe(3);
+    expect(JSON.parse(JSON.stringify(event.wire))).toEqual({ id: "abc", model_id: "m", prediction: 1, environment: "prod", timestamp: "" });
+  });
+
+  it("estimates more bytes for bigger features", () => {
+    const small = createPrediction({ modelId: "m", prediction: 1, features: [1] }, "a", 1, undefined);
+    const big = createPrediction({ modelId: "m", prediction: 1, features: new Float64Array(1000) }, "a", 1, undefined);
+    expect(big.bytes - small.bytes).toBeGreaterThan(5000);
+  });
+});

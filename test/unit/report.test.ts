@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { AitherError, AitherHttpError, AitherValidationError, isAitherError } from "../../src/errors.js";
+import { createReporter } from "../../src/report.js";
+import { Stats } from "../../src/stats.js";
+
+function fakeConsole() {
+  const lines: string[] = [];
+  return { lines, warn: (m: string) => lines.push(m), log: (m: string) => lines.push(`log:${m}`) };
+}
+
+describe("default reporter", () => {
+  it("prints the first error of a kind, holds back repeats, and summarises them once sending works again", () => {
+    const out = fakeConsole();
+    const r = createReporter({ onError: undefined, onDrop: undefined, debug: false, console: out });
+    for (let i = 0; i < 5; i++) r.error(new AitherHttpError(503, 10, "down", "batch of 10 answered 503: down"));
+    expect(out.lines).toEqual(["[aither] batch of 10 answered 503: down"]);
+    r.recovered();
+    expect(out.lines[1]).toMatch(/^\[aither\] sending works again; 4 more error\(s\)/);
+    r.recovered();
+    expect(out.lines).toHaveLength(2);
+  });
+
+  it("calls onError/onDrop and survives them throwing", () => {
+    const out = fakeConsole();
+    const seen: unknown[] = [];
+    const r = createReporter({
+      onError: (e) => { seen.push(e); throw new Error("user bug"); },
+      onDrop: () => { throw new Error("user bug 2"); },
+      debug: false,
+      console: out,
+    });
+    expect(() => r.error(new AitherError("network", "x"))).not.toThrow();
+    expect(() => r.drop([{ id: "1", model_id: "m", prediction: 1, timestamp: "" }], "filtered")).not.toThrow();
+    expect(seen).toHaveLength(1);
+    expect(out.lines.join("\n")).toContain("user bug");
+  });
+});
+
+describe("errors", () => {
+  it("AitherValidationError is a TypeError with a field, and isAitherError knows both families", () => {
+    const v = new AitherValidationError("modelId", "modelId is required");
+    expect(v).toBeInstanceOf(TypeError);
+    expect(isAitherError(v)).toBe(true);
+    expect(isAitherError(new AitherError("http", "x"))).toBe(true);
+    expect(isAitherError(new Error("x"))).toBe(false);
+    // another realm: only the brand survives
+    const foreign = Object.assign(new Error("x"), { [Symbol.for("aither.error")]: true });
+    expect(isAitherError(foreign)).toBe(true);
+  });
+});
+
+describe("Stats", () => {
+  it("tracks drops by reason and reports each loss in exactly one accepted body", () => {
+    const s = new Stats();
+    s.drop("queue_full", 3);
+    const carried = s.claimUnreported();
+    expect(carried).toEqual({ queue_full: 3 });
+    s.drop("queue_full", 2);
+    expect(s.claimUnreported()).toEqual({ queue_full: 2 }); // a concurrent body reports only the new loss
+    expect(s.claimUnreported()).toBeUndefined();
+    s.release(carried); // the first body failed: its counts go with a later one
+    expect(s.claimUnreported()).toEqual({ queue_full: 3 });
+    expect(s.snapshot(0, 0)).toMatchObject({ dropped: 5, droppedByReason: { queue_full: 5 } });
+  });
+});
