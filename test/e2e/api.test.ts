@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Collector } from "../../collector/index.js";
+import { AitherClient } from "../../src/client.js";
+import * as aither from "../../src/index.js";
+import type { AitherOptions } from "../../src/options.js";
+import { eventually, startTestCollector, storedIds } from "../helpers/collector.js";
+import { logMany, type RecordingClient, recordingClient } from "./helpers.js";
+
+const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
+afterEach(async () => {
+  await aither.close({ timeoutMs: 500 });
+  for (const x of open.splice(0).reverse()) await x.close({ timeoutMs: 500 });
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+async function collector(options: Parameters<typeof startTestCollector>[0] = {}): Promise<Collector> {
+  const c = await startTestCollector(options);
+  open.push(c);
+  return c;
+}
+const client = (c: Collector, options: AitherOptions = {}): RecordingClient => recordingClient(c, options, open);
+
+describe("module-level API", () => {
+  it("init, logPrediction, logLabel, flush and close work on one global client", async () => {
+    const c = await collector();
+    const made = aither.init({ endpoint: c.url, flushInterval: 60_000 });
+    expect(aither.getClient()).toBe(made);
+    const id = aither.logPrediction({ modelId: "churn-classifier-v2", prediction: 0.73, features: { tenure: 24 } });
+    aither.logLabel({ predictionId: id, label: 1 });
+    expect(await aither.flush()).toMatchObject({ ok: true, sent: 2 });
+    expect(storedIds(c)).toEqual([id]);
+    expect(c.store.labels()[0]).toMatchObject({ prediction_id: id, label: 1 });
+    await aither.close();
+    expect(made.closed).toBe(true);
+  });
+
+  it("logPrediction before init creates the global client from AITHER_ENDPOINT / AITHER_API_KEY", async () => {
+    const c = await collector({ apiKeys: ["ak_env"] });
+    vi.stubEnv("AITHER_ENDPOINT", c.url);
+    vi.stubEnv("AITHER_API_KEY", "ak_env");
+    const id = aither.logPrediction({ modelId: "m", prediction: 1 });
+    await aither.flush();
+    expect(storedIds(c)).toEqual([id]);
+    expect(c.requests[0]?.headers["x-api-key"]).toBe("ak_env");
+  });
+
+  it("init called again flushes the previous client", async () => {
+    const c = await collector();
+    aither.init({ endpoint: c.url, flushInterval: 60_000 });
+    const first = aither.logPrediction({ modelId: "m", prediction: 1 });
+    const second = aither.init({ endpoint: c.url, flushInterval: 60_000 });
+    expect(await eventually(() => storedIds(c).includes(first))).toBe(true);
+    expect(aither.getClient()).toBe(second);
+  });
+});
+
+describe("client modes", () => {
+  it("is disabled with no apiKey and the default endpoint: returns ids, queues nothing, warns once about AITHER_API_KEY", () => {
+    vi.stubEnv("AITHER_API_KEY", "");
+    vi.stubEnv("AITHER_ENDPOINT", "");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const sdk = new AitherClient({});
+    open.push(sdk);
+    const id = sdk.logPrediction({ modelId: "m", prediction: 1 });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sdk.stats().queued).toBe(0);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/^\[aither\] .*AITHER_API_KEY/);
+  });
+
+  it("works with an explicit endpoint and no key (a local collector)", async () => {
+    const c = await collector();
+    const sdk = client(c, { apiKey: undefined });
+    sdk.logPrediction({ modelId: "m", prediction: 1 });
+    await sdk.flush();
+    expect(storedIds(c)).toHaveLength(1);
+    expect(c.requests[0]?.headers["x-api-key"]).toBeUndefined();
+  });
+
+  it("sends one request per call with enableBackground: false", async () => {
+    const c = await collector();
+    const sdk = client(c, { enableBackground: false });
+    sdk.logPrediction({ modelId: "m", prediction: 1 });
+    await eventually(() => c.requests.length === 1);
+    sdk.logPrediction({ modelId: "m", prediction: 2 });
+    await eventually(() => c.requests.length === 2);
+    expect(c.requests.map((r) => r.events)).toEqual([1, 1]);
+  });
+
+  it("keeps a sampleRate share of predictions and counts the rest (labels are never sampled)", async () => {
+    const c = await collector();
+    const none = client(c, { sampleRate: 0 });
+    logMany(none, 20);
+    none.logLabel({ predictionId: "p", label: 0 });
+    expect(none.stats()).toMatchObject({ sampled: 20, queued: 1 });
+    const half = client(c, { sampleRate: 0.5 });
+    logMany(half, 2000);
+    const { sampled, queued } = half.stats();
+    expect(sampled + queued).toBe(2000);
+    expect(sampled).toBeGreaterThan(800);
+    expect(sampled).toBeLessThan(1200);
+  });
+
+  it("drops events logged after close() with reason closed, and warns once", async () => {
+    const c = await collector();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const sdk = new AitherClient({ endpoint: c.url, onDrop: (events, reason) => dropped.push([events.length, reason]) });
+    const dropped: [number, string][] = [];
+    await sdk.close();
+    sdk.logPrediction({ modelId: "m", prediction: 1 });
+    sdk.logPrediction({ modelId: "m", prediction: 2 });
+    expect(dropped).toEqual([[1, "closed"], [1, "closed"]]);
+    expect(sdk.stats().droppedByReason).toEqual({ closed: 2 });
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("hooks and transport options", () => {
+  it("beforeSend redacts what is sent, and null filters", async () => {
+    const c = await collector();
+    const sdk = client(c, {
+      beforeSend: (event) => {
+        if ("model_id" in event && event.model_id === "secret") return null;
+        return { ...event, metadata: { ...event.metadata, email: "[redacted]" } };
+      },
+    });
+    const kept = sdk.logPrediction({ modelId: "m", prediction: 1, metadata: { email: "a@b.c", plan: "pro" } });
+    sdk.logPrediction({ modelId: "secret", prediction: 1 });
+    await sdk.flush();
+    expect(storedIds(c)).toEqual([kept]);
+    expect(c.store.predictions()[0]?.metadata).toEqual({ email: "[redacted]", plan: "pro" });
+    expect(sdk.stats().droppedByReason).toEqual({ filtered: 1 });
+  });
+
+  it("uses a custom fetch, extra headers and registers every send with waitUntil", async () => {
+    const c = await collector();
+    const calls: string[] = [];
+    const waited: Promise<unknown>[] = [];
+    const sdk = client(c, {
+      fetch: (url, init) => {
+        calls.push(url);
+        return fetch(url, init);
+      },
+      headers: { "X-Team": "ml" },
+      waitUntil: (p) => waited.push(p),
+      batchSize: 2,
+    });
+    logMany(sdk, 3);
+    await sdk.flush();
+    expect(calls).toEqual([`${c.url}/v1/predictions/batch`, `${c.url}/v1/predictions/batch`]);
+    expect(c.requests.every((r) => r.headers["x-team"] === "ml")).toBe(true);
+    expect(waited).toHaveLength(2);
+    await expect(Promise.all(waited)).resolves.toBeDefined();
+  });
+
+  it("logs every flush and response with debug: true", async () => {
+    const c = await collector();
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const sdk = client(c, { debug: true });
+    sdk.logPrediction({ modelId: "m", prediction: 1 });
+    await sdk.flush();
+    expect(log.mock.calls.map((x) => String(x[0])).join("\n")).toMatch(/\[aither\] POST prediction batch .*1 events.*-> ok 200/);
+  });
+
+  it("times out a request that gets no answer and retries it", async () => {
+    const c = await collector({ faults: { latencyMs: 400 } });
+    const sdk = client(c, { timeout: 100 });
+    sdk.logPrediction({ modelId: "m", prediction: 1 });
+    const result = await sdk.flush({ timeoutMs: 1500 });
+    expect(result.ok).toBe(false);
+    expect(sdk.stats().retries).toBeGreaterThan(0);
+    expect(sdk.errors.some((e) => e.code === "timeout" && /no answer within 100 ms/.test(e.message))).toBe(true);
+  });
+});
