@@ -166,7 +166,10 @@ export class AitherClient {
     }
     const dropped = this.#queue.push(event);
     if (dropped) this.#drop(dropped, "queue_full", `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`);
-    if (!this.#options.enableBackground) this.#tick();
+    if (!this.#options.enableBackground) {
+      // The pass cuts its batch synchronously, before its first await: one request per call.
+      this.#sender.immediate().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
+    }
   }
 
   #tick(): void {

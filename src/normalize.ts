@@ -104,14 +104,37 @@ function marker(obj: object): string {
   return ancestors.length >= MAX_DEPTH && !ancestors.includes(obj) ? TOO_DEEP : CIRCULAR;
 }
 
+/**
+ * Copy an object's own enumerable fields. The spread clones the shape in one step (V8 copies
+ * the hidden class), then only values JSON cannot take as they are get replaced: nested
+ * objects (copied), BigInt, non-finite numbers. Functions and symbols become undefined, which
+ * JSON leaves out, as it does for undefined.
+ */
 function copyPlain(obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in obj) {
-    if (!Object.hasOwn(obj, key)) continue;
-    const v = copyValue(obj[key]);
-    if (v !== undefined) {
-      out[key] = v;
-      estimatedBytes += key.length + 4;
+  const out: Record<string, unknown> = { ...obj };
+  for (const key in out) {
+    const v = out[key];
+    switch (typeof v) {
+      case "string":
+        estimatedBytes += key.length + (v as string).length + 6;
+        break;
+      case "number":
+        estimatedBytes += key.length + 16;
+        if ((v as number) - (v as number) !== 0) out[key] = null; // NaN, Infinity
+        break;
+      case "boolean":
+        estimatedBytes += key.length + 9;
+        break;
+      case "object":
+        estimatedBytes += key.length + 4;
+        if (v !== null) out[key] = copyObject(v as object);
+        break;
+      case "bigint":
+        out[key] = copyValue(v);
+        estimatedBytes += key.length + 4;
+        break;
+      default:
+        if (v !== undefined) out[key] = undefined; // function, symbol
     }
   }
   ancestors.pop();

@@ -38,6 +38,9 @@ interface InFlight {
   readonly done: Promise<void>;
 }
 
+/** Most requests one drain keeps in flight. */
+export const MAX_PARALLEL = 4;
+
 const encoder = new TextEncoder();
 // Batches behind bodies handed to an adapter, so they can come back to the queue.
 const taken = new WeakMap<EncodedBody, Batch>();
@@ -96,6 +99,11 @@ export class Sender {
     return this.#drain({ kind: "background" }).finally(() => {
       this.#backgroundRunning = false;
     });
+  }
+
+  /** enableBackground: false — send what was just logged now, in a request of its own. */
+  immediate(): Promise<void> {
+    return this.#drain({ kind: "background" });
   }
 
   /**
@@ -162,17 +170,31 @@ export class Sender {
     }
   }
 
+  /**
+   * Send queued batches with up to {@link MAX_PARALLEL} requests at a time: one at a time,
+   * round trips (not CPU) bound a large backlog. The first batch that goes back to the queue
+   * ends the whole pass, so a failing server is not hit by the other lanes meanwhile.
+   */
   async #drain(mode: DrainMode): Promise<void> {
     const { queue, options } = this.#p;
-    for (;;) {
-      if (mode.kind === "foreground" && Date.now() >= mode.deadline) return;
-      const kind = queue.oldestKind();
-      if (kind === undefined) return;
-      if (mode.kind === "foreground" && (queue.peek(kind) as QueuedEvent).seq > mode.upTo) return;
-      const batch = cutBatch(queue, kind, options.batchSize, options.maxBatchBytes, this.#serialize);
-      if (!batch) continue; // everything cut was dropped while serializing
-      if (!(await this.#track(batch, mode))) return;
-    }
+    const lanes = Math.min(MAX_PARALLEL, Math.ceil(queue.length / options.batchSize));
+    const pass = { stopped: false };
+    const lane = async (): Promise<void> => {
+      while (!pass.stopped) {
+        if (mode.kind === "foreground" && Date.now() >= mode.deadline) return;
+        const kind = queue.oldestKind();
+        if (kind === undefined) return;
+        if (mode.kind === "foreground" && (queue.peek(kind) as QueuedEvent).seq > mode.upTo) return;
+        const batch = cutBatch(queue, kind, options.batchSize, options.maxBatchBytes, this.#serialize);
+        if (!batch) continue; // everything cut was dropped while serializing
+        if (!(await this.#track(batch, mode))) pass.stopped = true;
+      }
+    };
+    const running = Promise.all(Array.from({ length: Math.max(1, lanes) }, lane)).then(() => {});
+    // Register the whole pass, not only each request: between two requests (gzip, the next
+    // cut) no request is open, and an edge runtime would end the invocation there.
+    this.#p.options.waitUntil?.(running);
+    await running;
   }
 
   /** Send one batch with its retries; false when it went back to the queue (stop this pass). */

@@ -78,7 +78,7 @@ describe("retries", () => {
   for (const status of [408, 429, 500, 502, 503, 504]) {
     it(`retries ${status} and stores every event exactly once, keeping the batch_id`, async () => {
       const c = await collector({ faults: { failFirst: 2, status } });
-      const sdk = client(c, { batchSize: 20 });
+      const sdk = client(c);
       const ids = logMany(sdk, 30);
       const result = await sdk.flush();
       expect(result).toMatchObject({ ok: true, pending: 0, dropped: 0 });

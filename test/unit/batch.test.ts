@@ -117,3 +117,12 @@ describe("encodeBody", () => {
     expect(new Set([b.id, x.id, y.id]).size).toBe(3);
   });
 });
+
+describe("isoTime", () => {
+  it("matches toISOString for every millisecond of a second, negative and far times", async () => {
+    const { isoTime } = await import("../../src/batch.js");
+    for (const base of [Date.parse("2026-11-25T12:00:00Z"), 0, -1500, Date.parse("1969-12-31T23:59:59.999Z"), 8.64e15 - 1000]) {
+      for (let ms = 0; ms < 1000; ms += 7) expect(isoTime(base + ms)).toBe(new Date(base + ms).toISOString());
+    }
+  });
+});
