@@ -1,5 +1,184 @@
 /**
- * The cloudflare entry of aither (placeholder: portable behaviour until its adapter lands).
+ * The Cloudflare Workers (workerd) entry of aither. Workers have no background: timers stop
+ * once the response is returned, and I/O started by one request cannot be used by another.
+ * So this entry has no timer; {@link withAither} wraps your handlers and ends every
+ * invocation with `ctx.waitUntil(client.flush())`, and each flush sends with requests of its
+ * own. See the README section "Cloudflare Workers".
+ *
+ * @example
+ * import * as aither from "aither"; // the `workerd` condition picks this entry
+ *
+ * export default aither.withAither({
+ *   async fetch(request, env, ctx) {
+ *     aither.logPrediction({ modelId: "churn-v2", prediction: 0.73 });
+ *     return new Response("ok"); // sent now; the prediction follows through ctx.waitUntil
+ *   },
+ * });
+ *
  * @module
  */
-export * from "../src/index.js";
+import { AitherClient as CoreClient } from "../src/client.js";
+import { streamGzip } from "../src/compress.js";
+import type { AitherEnv } from "../src/env.js";
+import { createGlobalApi, type GlobalApi } from "../src/global.js";
+import type { AitherOptions } from "../src/options.js";
+import type { RuntimeAdapter } from "../src/runtime.js";
+
+export * from "../src/public.js";
+
+/** Create the adapter for workerd: no timer, CompressionStream gzip, isolated flushes. */
+export function createWorkerdAdapter(): RuntimeAdapter {
+  return {
+    name: "workerd",
+    // Timers never fire once the response is out (unless inside waitUntil), so there is no
+    // background flush: events wait in the queue for the end of the invocation.
+    startTimer() {
+      return () => {};
+    },
+    sleepUnref(ms) {
+      return new Promise((resolve) => setTimeout(resolve, ms));
+    },
+    attach() {
+      return () => {};
+    },
+    gzip: streamGzip(),
+    // workerd forbids I/O on behalf of another request, and a request awaiting a fetch that
+    // another request started hangs without an error: each flush waits for its own requests only.
+    isolatedFlush: true,
+  };
+}
+
+/** {@link CoreClient} wired to the workerd adapter. */
+export class AitherClient extends CoreClient {
+  /** @throws {AitherValidationError} naming the first bad option. */
+  constructor(options?: AitherOptions) {
+    super(options, createWorkerdAdapter());
+  }
+}
+
+const api: GlobalApi = createGlobalApi(() => createWorkerdAdapter());
+/** Create (or replace) the global client. Inside {@link withAither} you do not need it. */
+export const init: GlobalApi["init"] = api.init;
+/** The global client: inside a handler wrapped by {@link withAither}, the isolate's client. */
+export const getClient: GlobalApi["getClient"] = api.getClient;
+/** Queue a prediction on the global client; returns its id at once. */
+export const logPrediction: GlobalApi["logPrediction"] = api.logPrediction;
+/** Queue a label (ground truth) on the global client. */
+export const logLabel: GlobalApi["logLabel"] = api.logLabel;
+/** Send what the global client has queued. Never rejects. */
+export const flush: GlobalApi["flush"] = api.flush;
+/** Flush and stop the global client. */
+export const close: GlobalApi["close"] = api.close;
+/** Counters of the global client. */
+export const stats: GlobalApi["stats"] = api.stats;
+
+/** The part of a Worker's `ExecutionContext` that aither uses (declared here, no workers-types). */
+export interface WorkerContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Client options for {@link withAither}, or a function of the Worker's `env` that returns them. */
+export type WorkerOptions<Env> = AitherOptions | ((env: Env) => AitherOptions | undefined);
+
+/** A handler of an ES-module Worker: `(event, env, ctx)` for fetch, scheduled and queue alike. */
+export type WorkerHandlerFunction<Env> = (event: never, env: Env, ctx: never) => unknown;
+
+/** The ES-module Worker shape that {@link withAither} accepts; other properties pass through. */
+export interface WorkerHandlers<Env> {
+  fetch?: WorkerHandlerFunction<Env>;
+  scheduled?: WorkerHandlerFunction<Env>;
+  queue?: WorkerHandlerFunction<Env>;
+}
+
+type EnvOf<F> = F extends (event: never, env: infer E, ctx: never) => unknown ? E : never;
+type Member<H, K extends string> = H extends { [P in K]?: infer F } ? EnvOf<NonNullable<F>> : never;
+
+/** The `env` type a handler object declares (from its fetch, scheduled or queue handler). */
+export type HandlerEnv<H> = [Member<H, "fetch">] extends [never]
+  ? [Member<H, "scheduled">] extends [never]
+    ? Member<H, "queue">
+    : Member<H, "scheduled">
+  : Member<H, "fetch">;
+
+const WRAPPED = ["fetch", "scheduled", "queue"] as const;
+
+// One client per isolate, shared by every wrapped handler; it holds a queue, never I/O.
+let isolateClient: CoreClient | undefined;
+
+/**
+ * Wrap an ES-module Worker so its `fetch`, `scheduled` and `queue` handlers log through one
+ * client per isolate. Inside a wrapped handler the module-level functions and `getClient()`
+ * use that client. Every invocation ends with `ctx.waitUntil(client.flush())`, also when the
+ * handler throws (the error is rethrown unchanged), and work the handler hands to
+ * `ctx.waitUntil` is followed by a flush of its own.
+ *
+ * `apiKey` and `endpoint` default to `env.AITHER_API_KEY` and `env.AITHER_ENDPOINT`. The
+ * options are read on the isolate's first invocation. There is no background timer, so
+ * `flushInterval` and `enableBackground` do not apply: events are sent when the invocation ends.
+ * @throws {AitherValidationError} from the first invocation, if an option is bad.
+ * @example
+ * export default withAither(
+ *   { async fetch(request, env, ctx) { logPrediction({ modelId: "m", prediction: 1 }); return new Response("ok"); } },
+ *   (env) => ({ environment: env.ENVIRONMENT }),
+ * );
+ */
+export function withAither<H extends WorkerHandlers<Env>, Env = HandlerEnv<H>>(handler: H, options?: WorkerOptions<Env>): H {
+  const wrapped: Record<string, unknown> = { ...(handler as object) };
+  for (const name of WRAPPED) {
+    const original = handler[name] as ((event: unknown, env: Env, ctx: WorkerContext) => unknown) | undefined;
+    if (typeof original !== "function") continue;
+    wrapped[name] = async function aitherHandler(event: unknown, env: Env, ctx: WorkerContext): Promise<unknown> {
+      const client = clientFor(env, options);
+      try {
+        return await original.call(handler, event, env, trackWaitUntil(ctx, client));
+      } finally {
+        ctx.waitUntil(client.flush());
+      }
+    };
+  }
+  return wrapped as H;
+}
+
+function clientFor<Env>(env: Env, options: WorkerOptions<Env> | undefined): CoreClient {
+  if (isolateClient === undefined || isolateClient.closed) {
+    const given = (typeof options === "function" ? options(env) : options) ?? {};
+    const vars = (env ?? {}) as AitherEnv;
+    const resolved: AitherOptions = {
+      ...given,
+      apiKey: given.apiKey ?? (vars.AITHER_API_KEY || undefined),
+      endpoint: given.endpoint ?? (vars.AITHER_ENDPOINT || undefined),
+      // A send started mid-handler would belong to that request alone and could be cut off
+      // when it ends; everything goes out in the flush that ends the invocation instead.
+      enableBackground: true,
+    };
+    // init() makes it the global client, so logPrediction() and getClient() use it.
+    isolateClient = api.init(resolved);
+  }
+  return isolateClient;
+}
+
+/**
+ * The handler's ctx with a `waitUntil` that also flushes once the registered work settles:
+ * predictions logged there would otherwise wait for the isolate's next invocation.
+ */
+function trackWaitUntil<C extends WorkerContext>(ctx: C, client: CoreClient): C {
+  return new Proxy(ctx, {
+    get(target, property) {
+      if (property === "waitUntil") {
+        return (promise: Promise<unknown>): void => {
+          target.waitUntil(promise);
+          target.waitUntil(Promise.resolve(promise).then(flushAfter, flushAfter));
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      const own = Object.getOwnPropertyDescriptor(target, property);
+      // Native methods check `this`; a frozen own property must come back as it is (Proxy invariant).
+      if (typeof value !== "function" || (own && !own.configurable && !own.writable)) return value;
+      return (value as (...args: unknown[]) => unknown).bind(target);
+    },
+  });
+
+  function flushAfter(): Promise<unknown> {
+    return client.flush();
+  }
+}

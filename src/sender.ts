@@ -112,8 +112,13 @@ export class Sender {
    * are waited for.
    */
   async flushUpTo(upTo: number, deadline: number): Promise<number> {
-    this.#preempt.fire();
-    this.#preempt = signal();
+    // A background pass sleeping out a backoff gives way to this flush. Not under isolatedFlush:
+    // the signal is a promise another request made, and workerd warns and cancels continuations
+    // when one request resolves a promise of another that has ended.
+    if (!this.#p.adapter.isolatedFlush) {
+      this.#preempt.fire();
+      this.#preempt = signal();
+    }
     const mode: DrainMode = { kind: "foreground", deadline, upTo };
     for (;;) {
       if (this.#p.queue.countUpTo(upTo) > 0) await this.#drain(mode);

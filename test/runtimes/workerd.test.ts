@@ -1,0 +1,289 @@
+// Cloudflare Workers in workerd (miniflare 4): workers built from the package the way Wrangler
+// bundles it, sending to the real collector on loopback. Needs `npx tsup` first (dist/).
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import type { Readable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Collector, CollectorOptions } from "../../collector/index.js";
+import { eventually, startTestCollector, storedIds } from "../helpers/collector.js";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+/** Bundle a fixture; "aither" resolves by package self-reference through the exports map. */
+async function bundle(entry: string, conditions: string[]): Promise<{ script: string; inputs: string[] }> {
+  const result = await build({
+    entryPoints: [`test/fixtures/${entry}`],
+    absWorkingDir: ROOT,
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions,
+    metafile: true,
+    logLevel: "silent",
+  });
+  return { script: result.outputFiles[0]?.text ?? "", inputs: Object.keys(result.metafile.inputs) };
+}
+
+/** Everything miniflare and workerd print, so cross-request errors cannot pass unseen. */
+class CaptureLog extends Log {
+  constructor(private readonly lines: string[]) {
+    super(LogLevel.VERBOSE);
+  }
+  protected override log(message: string): void {
+    this.lines.push(message);
+  }
+}
+
+interface Running {
+  mf: Miniflare;
+  output: string[];
+}
+
+const running: Running[] = [];
+const collectors: Collector[] = [];
+
+async function startWorker(script: string, bindings: Record<string, string>): Promise<Running> {
+  const output: string[] = [];
+  const capture = (stream: Readable) => stream.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: "2025-09-01",
+    cf: false,
+    bindings,
+    verbose: true,
+    log: new CaptureLog(output),
+    handleRuntimeStdio(stdout, stderr) {
+      capture(stdout);
+      capture(stderr);
+    },
+  });
+  await mf.ready;
+  const worker = { mf, output };
+  running.push(worker);
+  return worker;
+}
+
+async function collector(options: CollectorOptions = {}): Promise<Collector> {
+  const c = await startTestCollector(options);
+  collectors.push(c);
+  return c;
+}
+
+/** Ids stored for predictions whose metadata.tag is `tag`. */
+function idsTagged(c: Collector, tag: string): string[] {
+  return c.store
+    .predictions({ limit: 1e9 })
+    .filter((e) => (e.metadata as { tag?: string } | undefined)?.tag === tag)
+    .map((e) => e.id);
+}
+
+function expectNoCrossRequestErrors(output: string[]): void {
+  const text = output.join("");
+  expect(text).not.toMatch(/Cannot perform I\/O on behalf of a different request/i);
+  expect(text).not.toMatch(/will never generate a response|hung|different request context/i);
+  expect(text).not.toMatch(/\[aither\]/); // no warning or error from the SDK
+}
+
+let withAither: string;
+let waitUntilWorker: string;
+
+beforeAll(async () => {
+  // What a Wrangler user gets: the `workerd` condition first.
+  const a = await bundle("worker-with-aither.ts", ["workerd", "worker", "browser"]);
+  expect(a.inputs).toContain("dist/cloudflare.js");
+  withAither = a.script;
+  // An edge runtime aither has no entry for: no conditions, the portable `default` entry.
+  const b = await bundle("worker-wait-until.ts", []);
+  expect(b.inputs).toContain("dist/index.js");
+  expect(b.inputs).not.toContain("dist/cloudflare.js");
+  waitUntilWorker = b.script;
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((w) => w.mf.dispose()));
+  await Promise.all(collectors.splice(0).map((c) => c.close()));
+});
+
+afterAll(async () => {
+  await Promise.all(running.splice(0).map((w) => w.mf.dispose()));
+});
+
+describe("withAither in workerd", () => {
+  it("returns the fetch response at once and delivers its predictions afterwards through ctx.waitUntil", async () => {
+    // The collector holds every answer for 800 ms: a response that waited for delivery could not come back first.
+    const c = await collector({ faults: { latencyMs: 800 } });
+    const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+
+    const res = await mf.dispatchFetch("http://worker/predict?n=5");
+    const { ids } = (await res.json()) as { ids: string[] };
+    expect(ids).toHaveLength(5);
+    expect(storedIds(c)).toEqual([]); // the response is here, the predictions are not yet
+
+    expect(await eventually(() => storedIds(c).length === 5)).toBe(true);
+    expect(storedIds(c).sort()).toEqual([...ids].sort());
+    expect(c.store.duplicates()).toBe(0);
+    // One request per invocation, gzip (the bodies pass 1 KiB), the workerd runtime name.
+    expect(c.requests).toHaveLength(1);
+    expect(c.requests[0]?.headers["x-aither-sdk"]).toMatch(/^aither-js\/\S+ \(workerd\)$/);
+    expect(c.requests[0]?.headers["content-encoding"]).toBe("gzip");
+    expectNoCrossRequestErrors(output);
+  });
+
+  it("delivers the predictions of a scheduled handler", async () => {
+    const c = await collector();
+    const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    const worker = await mf.getWorker();
+    const scheduledTime = 1_780_000_000_000;
+    const result = await worker.scheduled({ cron: "*/5 * * * *", scheduledTime: new Date(scheduledTime) });
+    expect(result.outcome).toBe("ok");
+    expect(await eventually(() => storedIds(c).length === 2)).toBe(true);
+    expect(storedIds(c).sort()).toEqual([`cron-${scheduledTime}-a`, `cron-${scheduledTime}-b`]);
+    expectNoCrossRequestErrors(output);
+  });
+
+  it("delivers the predictions of a queue handler", async () => {
+    const c = await collector();
+    const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    const worker = await mf.getWorker();
+    const messages = ["q-1", "q-2", "q-3"].map((id) => ({ id: `m-${id}`, timestamp: new Date(), body: { id }, attempts: 1 }));
+    const result = await worker.queue("predictions", messages);
+    expect(result.outcome).toBe("ok");
+    expect(await eventually(() => storedIds(c).length === 3)).toBe(true);
+    expect(storedIds(c).sort()).toEqual(["q-1", "q-2", "q-3"]);
+    expectNoCrossRequestErrors(output);
+  });
+
+  it("still flushes when the handler throws, and the caller sees the handler's error", async () => {
+    const c = await collector();
+    const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    const res = await mf.dispatchFetch("http://worker/throw?n=4&tag=thrown");
+    expect(res.status).toBe(500);
+    await res.arrayBuffer();
+    expect(await eventually(() => idsTagged(c, "thrown").length === 4)).toBe(true);
+    expect(c.store.duplicates()).toBe(0);
+    expect(output.join("")).toContain("handler failed on purpose");
+  });
+
+  it("flushes predictions logged inside work the handler hands to ctx.waitUntil", async () => {
+    const c = await collector();
+    const { mf } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    const res = await mf.dispatchFetch("http://worker/later?n=3&tag=later");
+    expect(await res.text()).toBe("later");
+    // Without the flush after the handler's own waitUntil work, these would wait for the next request.
+    expect(await eventually(() => idsTagged(c, "later").length === 3)).toBe(true);
+  });
+
+  it("makes getClient() return the wrapped client inside the handler", async () => {
+    const c = await collector();
+    const { mf } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    const res = await mf.dispatchFetch("http://worker/client?tag=via-client");
+    const { ids, runtime } = (await res.json()) as { ids: string[]; runtime: string };
+    expect(runtime).toBe("Cloudflare-Workers");
+    expect(await eventually(() => idsTagged(c, "via-client").length === 1)).toBe(true);
+    expect(idsTagged(c, "via-client")).toEqual(ids);
+  });
+
+  it("sends env.AITHER_API_KEY: the right key is stored, a wrong or missing key stores nothing", async () => {
+    const c = await collector({ apiKeys: ["ak_right"] });
+    const right = await startWorker(withAither, { AITHER_ENDPOINT: c.url, AITHER_API_KEY: "ak_right" });
+    const wrong = await startWorker(withAither, { AITHER_ENDPOINT: c.url, AITHER_API_KEY: "ak_wrong" });
+    const missing = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+
+    const ok = (await (await right.mf.dispatchFetch("http://worker/?n=2&tag=right")).json()) as { ids: string[] };
+    await (await wrong.mf.dispatchFetch("http://worker/?n=2&tag=wrong")).arrayBuffer();
+    await (await missing.mf.dispatchFetch("http://worker/?n=2&tag=missing")).arrayBuffer();
+
+    expect(await eventually(() => idsTagged(c, "right").length === 2)).toBe(true);
+    expect(idsTagged(c, "right").sort()).toEqual([...ok.ids].sort());
+    // The two refused batches were answered 401 (and dropped as unauthorized, not retried).
+    expect(await eventually(() => c.requests.filter((r) => r.status === 401).length === 2)).toBe(true);
+    expect(c.requests.filter((r) => r.status === 401).map((r) => r.headers["x-api-key"]).sort()).toEqual(["ak_wrong", undefined]);
+    expect(c.store.predictions({ limit: 1e9 })).toHaveLength(2);
+    expect(wrong.output.join("")).toMatch(/401.*AITHER_API_KEY/);
+  });
+
+  it("resolves no promise of an ended request when invocations follow one another", async () => {
+    const c = await collector();
+    const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    for (let i = 0; i < 5; i++) await (await mf.dispatchFetch(`http://worker/?n=2&tag=seq-${i}`)).arrayBuffer();
+    expect((await (await mf.getWorker()).scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
+    expect(await eventually(() => storedIds(c).length === 12)).toBe(true);
+    // workerd: "A promise was resolved or rejected from a different request context ... the
+    // creating request has already been completed ... Continuations ... have been canceled."
+    expectNoCrossRequestErrors(output);
+  });
+
+  it("delivers 50 concurrent requests' predictions exactly once, with no cross-request I/O", async () => {
+    const c = await collector({ faults: { latencyMs: 30 } });
+    const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const res = await mf.dispatchFetch(`http://worker/burst?n=4&yield=1&tag=burst-${i}`);
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { ids: string[] }).ids;
+      }),
+    );
+    const sent = responses.flat();
+    expect(new Set(sent).size).toBe(200);
+    expect(await eventually(() => storedIds(c).length >= 200, 20_000)).toBe(true);
+    // A request that awaited another's fetch would hang silently: give stragglers time, then count.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stored = storedIds(c);
+    expect(stored).toHaveLength(200);
+    expect(new Set(stored)).toEqual(new Set(sent));
+    expect(c.store.duplicates()).toBe(0);
+    expect(c.requests.every((r) => r.status === 200)).toBe(true);
+    // Every invocation's ctx.waitUntil(flush) settled: none waits on another request's fetch.
+    const count = (await (await mf.dispatchFetch("http://worker/wait-until-count")).json()) as { registered: number; settled: number };
+    expect(count.registered).toBeGreaterThanOrEqual(50);
+    expect(count.settled).toBe(count.registered);
+    expectNoCrossRequestErrors(output);
+  });
+});
+
+describe("the edge waitUntil option in workerd", () => {
+  it("delivers through ctx.waitUntil from a plain portable client (no withAither, enableBackground false)", async () => {
+    const c = await collector({ faults: { latencyMs: 500 } });
+    const { mf, output } = await startWorker(waitUntilWorker, { AITHER_ENDPOINT: c.url });
+    const all: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { ids } = (await (await mf.dispatchFetch("http://worker/?n=3")).json()) as { ids: string[] };
+      expect(storedIds(c).filter((id) => ids.includes(id))).toEqual([]); // answered before delivery
+      all.push(...ids);
+    }
+    expect(await eventually(() => storedIds(c).length === 9)).toBe(true);
+    expect(new Set(storedIds(c))).toEqual(new Set(all));
+    expect(c.store.duplicates()).toBe(0);
+    expectNoCrossRequestErrors(output);
+  });
+});
+
+describe("examples/cloudflare-worker.ts", () => {
+  it("serves a prediction and delivers it, and its cron run too, to the collector", async () => {
+    const c = await collector();
+    const built = await build({
+      entryPoints: ["examples/cloudflare-worker.ts"],
+      absWorkingDir: ROOT,
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
+      logLevel: "silent",
+    });
+    // The [vars] of examples/wrangler.toml, with the endpoint pointed at this test's collector.
+    const { mf, output } = await startWorker(built.outputFiles[0]?.text ?? "", { ENVIRONMENT: "development", AITHER_ENDPOINT: c.url });
+    const { id, prediction } = (await (await mf.dispatchFetch("http://worker/?tenure=12&charges=80")).json()) as { id: string; prediction: number };
+    expect(await eventually(() => storedIds(c).includes(id))).toBe(true);
+    const stored = c.store.predictions({ limit: 10 }).find((e) => e.id === id);
+    expect(stored).toMatchObject({ model_id: "churn-classifier-v2", prediction, environment: "development", features: { tenure: 12, monthly_charges: 80 } });
+
+    const worker = await mf.getWorker();
+    expect((await worker.scheduled({ cron: "*/5 * * * *" })).outcome).toBe("ok");
+    expect(await eventually(() => storedIds(c).length === 2)).toBe(true);
+    expectNoCrossRequestErrors(output);
+  });
+});
