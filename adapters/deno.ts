@@ -1,5 +1,109 @@
 /**
- * The deno entry of aither (placeholder: portable behaviour until its adapter lands).
+ * The Deno entry of aither: an interval timer made non-blocking with `Deno.unrefTimer`, gzip
+ * through CompressionStream, and one bounded flush on `beforeunload` when the program ends by
+ * itself, with a warning on `unload` if events remain. `Deno.exit()` and signals skip the flush:
+ * `await aither.close()` before calling them.
+ *
+ * @example
+ * import * as aither from "aither";
+ * aither.init({ apiKey: Deno.env.get("AITHER_API_KEY") });
+ * aither.logPrediction({ modelId: "churn-classifier-v2", prediction: 0.73 });
+ *
  * @module
  */
-export * from "../src/index.js";
+import { AitherClient as CoreClient } from "../src/client.js";
+import { streamGzip } from "../src/compress.js";
+import { createGlobalApi, type GlobalApi } from "../src/global.js";
+import type { AitherOptions } from "../src/options.js";
+import type { AdapterHost, RuntimeAdapter } from "../src/runtime.js";
+
+export * from "../src/public.js";
+
+// Structural: no Deno types package. Deno 2.9.6 only unrefs when given the timer object that
+// setInterval returned; `Deno.unrefTimer(Number(t))` leaves it ref'd (RUNTIMES.md §4).
+type DenoGlobal = { unrefTimer(timer: unknown): void };
+type Unrefable = { unref?: () => void };
+
+function unref(timer: unknown): void {
+  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+  if (deno) deno.unrefTimer(timer);
+  else (timer as Unrefable).unref?.();
+}
+
+/** Create the adapter for Deno. */
+export function createDenoAdapter(): RuntimeAdapter {
+  return {
+    name: "deno",
+    startTimer(tick, intervalMs) {
+      const timer = setInterval(tick, intervalMs);
+      unref(timer);
+      return () => clearInterval(timer);
+    },
+    sleepUnref(ms) {
+      return new Promise((resolve) => unref(setTimeout(resolve, ms)));
+    },
+    attach: attachUnloadHooks,
+    // CompressionStream does not leak in Deno (JS heap flat over 20k gzips; RSS levels off), so
+    // the entry needs no node: module and runs on Deno Deploy as is.
+    gzip: streamGzip(),
+  };
+}
+
+function attachUnloadHooks(host: AdapterHost): () => void {
+  let left = 0; // events left after the last exit flush: only more than this warrants another
+  let flushing = false;
+  let exitFlushed = false;
+  // Deno fires beforeunload when the event loop empties. A fetch started in the handler does not
+  // keep the process alive unless the event is cancelled; then it fires again once the flush's
+  // I/O is done (RUNTIMES.md §4), and this time finds nothing new and lets the program end.
+  const onBeforeUnload = (event: Event): void => {
+    if (flushing || host.pending <= left) return;
+    event.preventDefault();
+    flushing = true;
+    void host.flush({ timeoutMs: host.shutdownTimeout }).then(() => {
+      flushing = false;
+      exitFlushed = true;
+      left = host.pending;
+    });
+  };
+  // unload fires last, also on Deno.exit() (where beforeunload does not); no request can start.
+  const onUnload = (): void => {
+    const n = host.pending;
+    if (n === 0) return;
+    host.warn(
+      exitFlushed
+        ? `exiting with ${n} event(s) not sent: the exit flush gave up after shutdownTimeout (${host.shutdownTimeout} ms)`
+        : `exiting with ${n} event(s) not sent; call await aither.flush() or close() before Deno.exit()`,
+    );
+  };
+  globalThis.addEventListener("beforeunload", onBeforeUnload);
+  globalThis.addEventListener("unload", onUnload);
+  return () => {
+    globalThis.removeEventListener("beforeunload", onBeforeUnload);
+    globalThis.removeEventListener("unload", onUnload);
+  };
+}
+
+/** {@link CoreClient} wired to the Deno adapter. */
+export class AitherClient extends CoreClient {
+  /** @throws {AitherValidationError} naming the first bad option. */
+  constructor(options?: AitherOptions) {
+    super(options, createDenoAdapter());
+  }
+}
+
+const api: GlobalApi = createGlobalApi(() => createDenoAdapter());
+/** Create (or replace) the global client; a previous one is closed (flushed) in the background. */
+export const init: GlobalApi["init"] = api.init;
+/** The global client, created from the environment if `init` was not called. */
+export const getClient: GlobalApi["getClient"] = api.getClient;
+/** Queue a prediction on the global client; returns its id at once. */
+export const logPrediction: GlobalApi["logPrediction"] = api.logPrediction;
+/** Queue a label (ground truth) on the global client. */
+export const logLabel: GlobalApi["logLabel"] = api.logLabel;
+/** Send what the global client has queued. Never rejects. */
+export const flush: GlobalApi["flush"] = api.flush;
+/** Flush and stop the global client. */
+export const close: GlobalApi["close"] = api.close;
+/** Counters of the global client. */
+export const stats: GlobalApi["stats"] = api.stats;

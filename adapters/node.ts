@@ -1,6 +1,9 @@
 /**
  * The Node and Bun entry of aither: gzip through node:zlib (CompressionStream leaks in Node),
- * an unref'd interval timer that never keeps the process alive.
+ * an unref'd interval timer that never keeps the process alive, one bounded flush on
+ * `beforeExit` when the process ends by itself, a warning on `exit` if events remain, and with
+ * `handleSignals: true` a flush on SIGTERM/SIGINT before the signal ends the process.
+ * `process.exit()` skips the flush: `await aither.close()` before calling it.
  *
  * @example
  * import * as aither from "aither";
@@ -14,11 +17,24 @@ import { AitherClient as CoreClient } from "../src/client.js";
 import { createGlobalApi, type GlobalApi } from "../src/global.js";
 import type { AitherOptions } from "../src/options.js";
 import type { RuntimeAdapter } from "../src/runtime.js";
+import { attachExitHooks } from "./node-exit.js";
 
 export * from "../src/public.js";
 
+/** Options of the Node and Bun entry: {@link AitherOptions} plus signal handling. */
+export interface NodeOptions extends AitherOptions {
+  /**
+   * On SIGTERM and SIGINT, flush (up to `shutdownTimeout`), then let the signal end the process
+   * with its usual status (143, 130). If the app has its own listener for the signal, only flush:
+   * the app's handler decides when to exit.
+   * @default false
+   */
+  handleSignals?: boolean;
+}
+
 /** Create the adapter for Node or Bun. */
-export function createNodeAdapter(): RuntimeAdapter {
+export function createNodeAdapter(options?: Pick<NodeOptions, "handleSignals">): RuntimeAdapter {
+  const handleSignals = options?.handleSignals === true;
   return {
     name: typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "node",
     startTimer(tick, intervalMs) {
@@ -31,8 +47,8 @@ export function createNodeAdapter(): RuntimeAdapter {
         setTimeout(resolve, ms).unref();
       });
     },
-    attach() {
-      return () => {};
+    attach(host) {
+      return attachExitHooks(host, handleSignals);
     },
     // Level 1: a third of level 6's CPU for a few percent more bytes on JSON batches.
     gzip: (data) =>
@@ -45,14 +61,23 @@ export function createNodeAdapter(): RuntimeAdapter {
 /** {@link CoreClient} wired to the Node/Bun adapter. */
 export class AitherClient extends CoreClient {
   /** @throws {AitherValidationError} naming the first bad option. */
-  constructor(options?: AitherOptions) {
-    super(options, createNodeAdapter());
+  constructor(options?: NodeOptions) {
+    super(options, createNodeAdapter(options));
   }
 }
 
-const api: GlobalApi = createGlobalApi(() => createNodeAdapter());
-/** Create (or replace) the global client. */
-export const init: GlobalApi["init"] = api.init;
+// createGlobalApi gives makeAdapter no options, so init passes handleSignals through here.
+let initOptions: NodeOptions | undefined;
+const api: GlobalApi = createGlobalApi(() => createNodeAdapter(initOptions));
+/** Create (or replace) the global client; a previous one is closed (flushed) in the background. */
+export const init: (options?: NodeOptions) => CoreClient = (options) => {
+  initOptions = options;
+  try {
+    return api.init(options);
+  } finally {
+    initOptions = undefined;
+  }
+};
 /** The global client, created from the environment if `init` was not called. */
 export const getClient: GlobalApi["getClient"] = api.getClient;
 /** Queue a prediction on the global client; returns its id at once. */

@@ -1,0 +1,99 @@
+import process from "node:process";
+import type { AdapterHost } from "../src/runtime.js";
+
+/** Signals that `handleSignals: true` flushes on before letting them end the process. */
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+type HandledSignal = (typeof SIGNALS)[number];
+
+interface Entry {
+  readonly host: AdapterHost;
+  readonly handleSignals: boolean;
+  /** Events left after the last exit flush: only more than this warrants another one. */
+  left: number;
+  flushing: boolean;
+  /** An exit flush ran, so events left at `exit` are the ones it gave up on. */
+  exitFlushed: boolean;
+}
+
+// One process listener per event for all clients, however many are created: per-client
+// listeners would pass Node's limit of 10 and print MaxListenersExceededWarning.
+const entries = new Set<Entry>();
+let signalClients = 0;
+let onSignalRunning = false;
+
+/**
+ * Flush every attached client when the process ends: on `beforeExit` (natural end), a warning
+ * on `exit` if events remain, and on SIGTERM/SIGINT when `handleSignals` is set. Returns a
+ * detach that removes the client, and the process listeners with the last one.
+ */
+export function attachExitHooks(host: AdapterHost, handleSignals: boolean): () => void {
+  const entry: Entry = { host, handleSignals, left: 0, flushing: false, exitFlushed: false };
+  if (entries.size === 0) {
+    process.on("beforeExit", onBeforeExit);
+    process.on("exit", onExit);
+  }
+  entries.add(entry);
+  if (handleSignals && signalClients++ === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  return () => {
+    if (!entries.delete(entry)) return;
+    if (entries.size === 0) {
+      process.off("beforeExit", onBeforeExit);
+      process.off("exit", onExit);
+    }
+    if (entry.handleSignals && --signalClients === 0) removeSignalListeners();
+  };
+}
+
+// beforeExit fires when the event loop empties, never on process.exit(), a signal or an uncaught
+// exception. A fetch started here keeps the process alive, and Node fires beforeExit again once
+// that I/O is done (RUNTIMES.md §3), so flush only when events came in since the last exit flush:
+// a flush that timed out is not retried forever, and an idle client adds no delay.
+function onBeforeExit(): void {
+  for (const entry of entries) {
+    const { host } = entry;
+    if (entry.flushing || host.pending <= entry.left) continue;
+    entry.flushing = true;
+    void host.flush({ timeoutMs: host.shutdownTimeout }).then(() => {
+      entry.flushing = false;
+      entry.exitFlushed = true;
+      entry.left = host.pending;
+    });
+  }
+}
+
+// exit handlers run synchronously: no request can be made any more, only a warning printed.
+function onExit(): void {
+  for (const { host, exitFlushed } of entries) {
+    const n = host.pending;
+    if (n === 0) continue;
+    host.warn(
+      exitFlushed
+        ? `exiting with ${n} event(s) not sent: the exit flush gave up after shutdownTimeout (${host.shutdownTimeout} ms)`
+        : `exiting with ${n} event(s) not sent; call await aither.flush() or close() before process.exit()`,
+    );
+  }
+}
+
+// With a listener installed, Node no longer ends the process on the signal (RUNTIMES.md §3):
+// flush, then remove ours and raise the signal again so the default action ends the process
+// with the signal's status (143 for SIGTERM, 130 for SIGINT), as a supervisor expects.
+function onSignal(signal: HandledSignal): void {
+  if (onSignalRunning) return reraise(signal); // a second Ctrl-C: stop waiting
+  onSignalRunning = true;
+  const flushes = [...entries].map(({ host }) => host.flush({ timeoutMs: host.shutdownTimeout }));
+  void Promise.all(flushes).then(() => {
+    onSignalRunning = false;
+    // The app listens too: its handler decides when and how to exit; we only flushed.
+    if (process.listenerCount(signal) > 1) return;
+    reraise(signal);
+  });
+}
+
+function reraise(signal: HandledSignal): void {
+  removeSignalListeners();
+  process.kill(process.pid, signal);
+}
+
+function removeSignalListeners(): void {
+  for (const s of SIGNALS) process.off(s, onSignal);
+}

@@ -1,0 +1,100 @@
+import process from "node:process";
+import { afterAll, describe, expect, it } from "vitest";
+import { AitherClient } from "../../adapters/node.js";
+import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.js";
+
+// Each case spawns `node` on test/fixtures/exit-flush.mjs, which imports the built package
+// (dist/node.js through the package's self-reference), against its own collector on loopback.
+const durations: Record<string, number> = {};
+afterAll(() => console.log("node child durations (ms):", durations));
+
+const endedByItself = (name: string, result: RunResult): void => expectEndedByItself(durations, name, result);
+
+describe.concurrent("node", () => {
+  it("delivers all 5,000 predictions exactly once when the script ends without flush or close", () =>
+    withCollector({}, async (collector) => {
+      const result = await runFixture("node", collector, { count: 5000, prefix: "n1" }).done;
+      endedByItself("natural 5000", result);
+      expect(result.code).toBe(0);
+      expect(arrived(collector, "n1", 5000)).toEqual({ stored: 5000, unique: 5000, missing: 0 });
+      expect(acceptedEvents(collector)).toBe(5000); // no event was sent twice
+      expect(result.stderr).toBe("");
+    }));
+
+  it("exits at once when the client logged nothing (flushInterval 60 s, spawn timeout 10 s)", () =>
+    withCollector({}, async (collector) => {
+      const result = await runFixture("node", collector, { count: 0, prefix: "n2", timeoutMs: 10_000 }).done;
+      endedByItself("idle", result);
+      expect(result.code).toBe(0);
+      expect(collector.requests).toHaveLength(0);
+    }));
+
+  it("waits at exit while the collector answers 503, and delivers once it recovers", () =>
+    withCollector({ failFirst: 1e9 }, async (collector) => {
+      const run = runFixture("node", collector, { count: 5000, prefix: "n3", options: { shutdownTimeout: 12_000 } });
+      await run.line("logged");
+      // Backoff is full jitter from 500 ms, doubling: 12 s leaves room for the retry after the
+      // faults clear however the draws fall (the fifth attempt waits at most 8 s).
+      setTimeout(() => collector.setFaults({}), 1500);
+      const result = await run.done;
+      endedByItself("503 then recovery", result);
+      expect(result.code).toBe(0);
+      expect(collector.requests.some((r) => r.status === 503)).toBe(true);
+      expect(arrived(collector, "n3", 5000)).toMatchObject({ unique: 5000, missing: 0 });
+    }));
+
+  it("gives up after shutdownTimeout when the collector keeps failing, and says how many were not sent", () =>
+    withCollector({ failFirst: 1e9 }, async (collector) => {
+      const run = runFixture("node", collector, { count: 500, prefix: "n4", options: { shutdownTimeout: 1500 } });
+      const result = await run.done;
+      endedByItself("503 until shutdownTimeout", result);
+      expect(result.code).toBe(0);
+      expect(collector.requests.length).toBeGreaterThan(0);
+      expect(result.stderr).toContain("[aither] exiting with 500 event(s) not sent: the exit flush gave up after shutdownTimeout (1500 ms)");
+    }));
+
+  it("warns with the count when process.exit() leaves events pending", () =>
+    withCollector({}, async (collector) => {
+      const result = await runFixture("node", collector, { count: 300, prefix: "n5", mode: "exit" }).done;
+      endedByItself("process.exit", result);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain("[aither] exiting with 300 event(s) not sent; call await aither.flush() or close() before process.exit()");
+      expect(arrived(collector, "n5", 300).stored).toBe(0);
+    }));
+
+  it("handleSignals: SIGTERM flushes, then the process ends by SIGTERM", () =>
+    withCollector({}, async (collector) => {
+      const run = runFixture("node", collector, { count: 2000, prefix: "n6", mode: "wait", options: { handleSignals: true } });
+      await run.line("ready");
+      expect(collector.requests).toHaveLength(0); // nothing sent before the signal
+      run.child.kill("SIGTERM");
+      const result = await run.done;
+      endedByItself("SIGTERM", result);
+      expect(result.signal ?? result.code).toSatisfy((s: unknown) => s === "SIGTERM" || s === 143);
+      expect(arrived(collector, "n6", 2000)).toEqual({ stored: 2000, unique: 2000, missing: 0 });
+    }));
+
+  it("handleSignals with the app's own SIGTERM listener: flushes and leaves the exit to the app", () =>
+    withCollector({}, async (collector) => {
+      const run = runFixture("node", collector, { count: 1000, prefix: "n7", mode: "own-handler", options: { handleSignals: true } });
+      await run.line("ready");
+      run.child.kill("SIGTERM");
+      const result = await run.done;
+      endedByItself("SIGTERM, app listener", result);
+      expect(result).toMatchObject({ code: 0, signal: null });
+      expect(arrived(collector, "n7", 1000)).toEqual({ stored: 1000, unique: 1000, missing: 0 });
+    }));
+});
+
+describe("node exit hooks in this process", () => {
+  it("add one process listener per event however many clients exist, and close() removes them", async () => {
+    const count = (): number[] => ["beforeExit", "exit", "SIGTERM", "SIGINT"].map((e) => process.listenerCount(e));
+    const before = count();
+    const clients = Array.from({ length: 50 }, (_, i) => new AitherClient({ endpoint: "http://127.0.0.1:9", handleSignals: i % 2 === 0 }));
+    expect(count()).toEqual(before.map((n) => n + 1));
+    await Promise.all(clients.slice(1).map((c) => c.close()));
+    expect(count()).toEqual(before.map((n) => n + 1));
+    await clients[0]?.close();
+    expect(count()).toEqual(before);
+  });
+});
