@@ -18,7 +18,7 @@ import { createGlobalApi, type GlobalApi } from "../src/global.js";
 import type { AitherOptions } from "../src/options.js";
 import { streamGzip } from "../src/compress.js";
 import type { AdapterHost, EncodedBody, RuntimeAdapter } from "../src/runtime.js";
-import { handOff, MAX_BEACON_BYTES, postText } from "./browser-beacon.js";
+import { handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.js";
 import { type CarryOverEntry, createCarryOver } from "./browser-carry-over.js";
 
 export * from "../src/public.js";
@@ -116,6 +116,9 @@ export function createBrowserAdapter(): RuntimeAdapter {
     },
     // Timer path only: the unload path is uncompressed text/plain (beacons carry no headers).
     gzip: streamGzip(),
+    // Timer-path requests also go keepalive while the page's budget allows: a batch in flight
+    // when the page closes still arrives, and a Web Worker gets the SPEC's keepalive fetch.
+    keepalive: reserveKeepalive,
   };
 }
 

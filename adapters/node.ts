@@ -66,18 +66,9 @@ export class AitherClient extends CoreClient {
   }
 }
 
-// createGlobalApi gives makeAdapter no options, so init passes handleSignals through here.
-let initOptions: NodeOptions | undefined;
-const api: GlobalApi = createGlobalApi(() => createNodeAdapter(initOptions));
+const api: GlobalApi = createGlobalApi((options) => createNodeAdapter(options as NodeOptions | undefined));
 /** Create (or replace) the global client; a previous one is closed (flushed) in the background. */
-export const init: (options?: NodeOptions) => CoreClient = (options) => {
-  initOptions = options;
-  try {
-    return api.init(options);
-  } finally {
-    initOptions = undefined;
-  }
-};
+export const init: (options?: NodeOptions) => CoreClient = api.init;
 /** The global client, created from the environment if `init` was not called. */
 export const getClient: GlobalApi["getClient"] = api.getClient;
 /** Queue a prediction on the global client; returns its id at once. */

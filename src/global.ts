@@ -24,8 +24,8 @@ export interface GlobalApi {
 
 const EMPTY: FlushResult = Object.freeze({ ok: true, sent: 0, dropped: 0, pending: 0 });
 
-/** Build the module-level API over one client per entry, created with `makeAdapter()`. */
-export function createGlobalApi(makeAdapter: () => RuntimeAdapter): GlobalApi {
+/** Build the module-level API over one client per entry, created with `makeAdapter(options)`. */
+export function createGlobalApi(makeAdapter: (options?: AitherOptions) => RuntimeAdapter): GlobalApi {
   let current: AitherClient | undefined;
   const getClient = (): AitherClient => {
     current ??= new AitherClient(undefined, makeAdapter());
@@ -34,7 +34,7 @@ export function createGlobalApi(makeAdapter: () => RuntimeAdapter): GlobalApi {
   return {
     init(options) {
       const previous = current;
-      current = new AitherClient(options, makeAdapter());
+      current = new AitherClient(options, makeAdapter(options));
       // Closing flushes the old client's queue; its errors go to its own onError.
       if (previous) void previous.close();
       return current;

@@ -65,6 +65,12 @@ export interface RuntimeAdapter {
    * I/O across requests): each flush sends what it takes and waits for that only.
    */
   readonly isolatedFlush?: boolean;
+  /**
+   * Browser: reserve `bytes` of the page's keepalive budget for a request. A release function
+   * means "send with keepalive: true" (the request may outlive the page; call it when done);
+   * undefined means send normally.
+   */
+  keepalive?(bytes: number): (() => void) | undefined;
 }
 
 type Unrefable = { unref?: () => void };

@@ -10,7 +10,7 @@ import { backoffMs } from "./retry.js";
 import type { EncodedBody, RuntimeAdapter } from "./runtime.js";
 import type { Stats } from "./stats.js";
 import type { Transport } from "./transport.js";
-import type { DropReason } from "./types.js";
+import type { DropCounts, DropReason } from "./types.js";
 import { utf8Bytes } from "./utf8.js";
 import { VERSION } from "./version.js";
 
@@ -43,7 +43,7 @@ export const MAX_PARALLEL = 4;
 
 const encoder = new TextEncoder();
 // Batches behind bodies handed to an adapter, so they can come back to the queue.
-const taken = new WeakMap<EncodedBody, Batch>();
+const taken = new WeakMap<EncodedBody, { batch: Batch; reported: DropCounts | undefined }>();
 
 /** Sends the queue: cuts batches, posts them, classifies answers, backs off, splits, requeues. */
 export class Sender {
@@ -142,29 +142,31 @@ export class Sender {
     const { queue, options, stats } = this.#p;
     const out: EncodedBody[] = [];
     const sentAt = new Date().toISOString();
-    // No answer will confirm these bodies, so the counts are only lent to them.
-    const dropped = stats.claimUnreported();
-    stats.release(dropped);
-    let first = dropped;
+    // The first body carries the drop counts; they go back to the ledger only if it comes back.
+    let reported = stats.claimUnreported();
     for (;;) {
       const kind = queue.oldestKind();
-      if (kind === undefined) return out;
+      if (kind === undefined) break;
       const batch = cutBatch(queue, kind, options.batchSize, Math.min(maxBytes, options.maxBatchBytes), this.#serialize);
       if (!batch) continue;
-      const body = encodeBody(batch, sentAt, first, options.apiKey);
-      first = undefined; // report the counts once
+      const body = encodeBody(batch, sentAt, reported, options.apiKey);
       const encoded: EncodedBody = { kind, url: this.#urls[kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
-      taken.set(encoded, batch);
+      taken.set(encoded, { batch, reported });
+      reported = undefined;
       out.push(encoded);
     }
+    stats.release(reported); // nothing was left to carry them
+    return out;
   }
 
   /** Give bodies from {@link takeBodies} back to the queue. */
   restoreBodies(bodies: readonly EncodedBody[]): void {
     for (const body of bodies) {
-      const batch = taken.get(body);
-      if (batch) this.#requeue(batch);
+      const t = taken.get(body);
+      if (!t) continue;
       taken.delete(body);
+      this.#p.stats.release(t.reported);
+      this.#requeue(t.batch);
     }
   }
 
@@ -299,7 +301,9 @@ export class Sender {
         body = json; // a failed compressor must not cost the batch
       }
     }
-    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers });
+    const release = adapter.keepalive?.(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
+    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined });
+    if (release) void sending.finally(release);
     options.waitUntil?.(sending);
     const outcome = await sending;
     reporter.debug(`POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${typeof body === "string" ? body.length : body.byteLength} bytes -> ${outcome.kind}${"status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : ""}`);
