@@ -20,6 +20,7 @@ import { streamGzip } from "../src/compress.js";
 import type { AdapterHost, EncodedBody, RuntimeAdapter } from "../src/runtime.js";
 import { handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.js";
 import { type CarryOverEntry, createCarryOver } from "./browser-carry-over.js";
+import { fetchTransport } from "../src/transport.js";
 
 export * from "../src/public.js";
 
@@ -116,6 +117,7 @@ export function createBrowserAdapter(): RuntimeAdapter {
     },
     // Timer path only: the unload path is uncompressed text/plain (beacons carry no headers).
     gzip: streamGzip(),
+    transport: fetchTransport,
     // Timer-path requests also go keepalive while the page's budget allows: a batch in flight
     // when the page closes still arrives, and a Web Worker gets the SPEC's keepalive fetch.
     keepalive: reserveKeepalive,

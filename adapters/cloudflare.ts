@@ -23,6 +23,7 @@ import type { AitherEnv } from "../src/env.js";
 import { createGlobalApi, type GlobalApi } from "../src/global.js";
 import type { AitherOptions } from "../src/options.js";
 import type { RuntimeAdapter } from "../src/runtime.js";
+import { ofetchTransport } from "../src/transport-ofetch.js";
 
 export * from "../src/public.js";
 
@@ -42,6 +43,7 @@ export function createWorkerdAdapter(): RuntimeAdapter {
       return () => {};
     },
     gzip: streamGzip(),
+    transport: ofetchTransport,
     // workerd forbids I/O on behalf of another request, and a request awaiting a fetch that
     // another request started hangs without an error: each flush waits for its own requests only.
     isolatedFlush: true,

@@ -16,6 +16,7 @@ import { streamGzip } from "../src/compress.js";
 import { createGlobalApi, type GlobalApi } from "../src/global.js";
 import type { AitherOptions } from "../src/options.js";
 import type { AdapterHost, RuntimeAdapter } from "../src/runtime.js";
+import { ofetchTransport } from "../src/transport-ofetch.js";
 
 export * from "../src/public.js";
 
@@ -46,6 +47,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     // CompressionStream does not leak in Deno (JS heap flat over 20k gzips; RSS levels off), so
     // the entry needs no node: module and runs on Deno Deploy as is.
     gzip: streamGzip(),
+    transport: ofetchTransport,
   };
 }
 

@@ -5,10 +5,9 @@ import { createId } from "./id.js";
 import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { EventQueue } from "./queue.js";
 import { createReporter, dropError, type Reporter } from "./report.js";
-import { type AdapterHost, createPortableAdapter, type RuntimeAdapter } from "./runtime.js";
+import type { AdapterHost, RuntimeAdapter } from "./runtime.js";
 import { Sender } from "./sender.js";
 import { Stats } from "./stats.js";
-import { createTransport } from "./transport.js";
 import type { AitherStats, DropReason, FlushResult } from "./types.js";
 
 /** Options of a single `flush()` call. */
@@ -42,12 +41,12 @@ export class AitherClient {
 
   /**
    * @param options See {@link AitherOptions}; every option is optional.
-   * @param adapter The runtime adapter; runtime entries pass theirs.
+   * @param adapter The runtime adapter; each entry's `AitherClient` passes its own.
    * @throws {AitherValidationError} naming the first bad option.
    */
-  constructor(options?: AitherOptions, adapter?: RuntimeAdapter) {
+  constructor(options: AitherOptions | undefined, adapter: RuntimeAdapter) {
     this.#options = resolveOptions(options, readEnv());
-    this.#adapter = adapter ?? createPortableAdapter();
+    this.#adapter = adapter;
     const o = this.#options;
     this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes);
     this.#reporter = createReporter({ onError: o.onError, onDrop: o.onDrop, debug: o.debug });
@@ -56,7 +55,7 @@ export class AitherClient {
       queue: this.#queue,
       stats: this.#stats,
       reporter: this.#reporter,
-      transport: createTransport({ fetch: o.fetch, timeoutMs: o.timeout }),
+      transport: adapter.transport({ fetch: o.fetch, timeoutMs: o.timeout }),
       adapter: this.#adapter,
       drop: (events, reason, detail) => this.#drop(events, reason, detail),
     });

@@ -13,12 +13,20 @@
  *
  * @module
  */
-import { AitherClient } from "./client.js";
+import { AitherClient as CoreClient } from "./client.js";
 import { createGlobalApi, type GlobalApi } from "./global.js";
+import type { AitherOptions } from "./options.js";
 import { createPortableAdapter } from "./runtime.js";
 
-export { AitherClient };
 export * from "./public.js";
+
+/** {@link CoreClient} with the portable adapter: plain timer, CompressionStream gzip, no hooks. */
+export class AitherClient extends CoreClient {
+  /** @throws {AitherValidationError} naming the first bad option. */
+  constructor(options?: AitherOptions) {
+    super(options, createPortableAdapter());
+  }
+}
 
 const api: GlobalApi = createGlobalApi(() => createPortableAdapter());
 /** Create (or replace) the global client. */

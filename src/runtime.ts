@@ -2,6 +2,8 @@ import type { Gzip } from "./compress.js";
 import { streamGzip } from "./compress.js";
 import type { AitherError } from "./errors.js";
 import type { EventKind } from "./events.js";
+import type { TransportFactory } from "./transport.js";
+import { ofetchTransport } from "./transport-ofetch.js";
 import type { FlushResult } from "./types.js";
 
 /**
@@ -60,6 +62,8 @@ export interface RuntimeAdapter {
   attach(host: AdapterHost): () => void;
   /** Gzip for request bodies; undefined sends bodies uncompressed. */
   readonly gzip: Gzip | undefined;
+  /** Builds the HTTP transport (ofetch on servers, plain fetch in the browser). */
+  readonly transport: TransportFactory;
   /**
    * True where a flush must never wait on a request another flush started (workerd forbids
    * I/O across requests): each flush sends what it takes and waits for that only.
@@ -108,5 +112,6 @@ export function createPortableAdapter(name: RuntimeName = detectRuntime()): Runt
       return () => {};
     },
     gzip: streamGzip(),
+    transport: ofetchTransport,
   };
 }

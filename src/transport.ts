@@ -1,4 +1,3 @@
-import { createFetch } from "ofetch";
 import { classifyStatus, type Outcome } from "./outcome.js";
 import type { FetchLike } from "./options.js";
 import { parseRetryAfter } from "./retry.js";
@@ -8,50 +7,70 @@ export interface TransportRequest {
   url: string;
   body: string | Uint8Array;
   headers: Record<string, string>;
-  /** Browser unload path: let the request outlive the page. */
+  /** Let the request outlive the page (browser budget permitting). */
   keepalive?: boolean;
 }
 
 /** Sends a body and says what happened; never throws. */
 export type Transport = (request: TransportRequest) => Promise<Outcome>;
 
+/** Builds a client's transport from its `fetch` and `timeout` options; supplied by the adapter. */
+export type TransportFactory = (options: { fetch: FetchLike | undefined; timeoutMs: number }) => Transport;
+
+/** What a POST came back with: status, Retry-After, and the body, read to the end. */
+export interface RawAnswer {
+  status: number;
+  statusText: string;
+  retryAfter: string | null;
+  body: string | undefined;
+}
+
+/** One POST with an abort signal; the body must be read (or the request aborted) before it resolves. */
+export type Post = (request: TransportRequest, signal: AbortSignal) => Promise<RawAnswer>;
+
 /**
- * HTTP through ofetch: `retry: false` (retries are ours: batch-aware, Retry-After, jitter) and
- * `ignoreResponseError` so a status is a value. Our own abort timer covers the body read too;
- * ofetch's `timeout` stops at the headers. The body is always read: Workers stall on unread
- * bodies, and Node keeps the socket busy.
+ * Wrap a `post` into a Transport: one abort timer covers the whole exchange, body included
+ * (Workers stall on unread bodies), and every failure becomes an Outcome value.
  */
-export function createTransport(options: { fetch: FetchLike | undefined; timeoutMs: number }): Transport {
-  const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
-  const $fetch = createFetch({ fetch: fetchImpl as typeof globalThis.fetch });
+export function createTransport(post: Post, timeoutMs: number): Transport {
   return async (request) => {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, options.timeoutMs);
+    }, timeoutMs);
     try {
-      const response = await $fetch.raw<string, "text">(request.url, {
-        method: "POST",
-        body: request.body as BodyInit,
-        headers: request.headers,
-        signal: controller.signal,
-        keepalive: request.keepalive ?? false,
-        retry: false,
-        ignoreResponseError: true,
-        responseType: "text",
-      });
-      const message = serverMessage(response._data, response.status, response.statusText);
-      return classifyStatus(response.status, parseRetryAfter(response.headers.get("retry-after")), message);
+      const answer = await post(request, controller.signal);
+      const message = serverMessage(answer.body, answer.status, answer.statusText);
+      return classifyStatus(answer.status, parseRetryAfter(answer.retryAfter), message);
     } catch (error) {
-      if (timedOut) return { kind: "retry", timeout: true, message: `no answer within ${options.timeoutMs} ms` };
+      if (timedOut) return { kind: "retry", timeout: true, message: `no answer within ${timeoutMs} ms` };
       return { kind: "retry", message: `network error: ${describeError(error)}` };
     } finally {
       clearTimeout(timer);
     }
   };
 }
+
+/**
+ * Plain `fetch`, for the browser entry: there every kilobyte counts, and ofetch's extras (JSON
+ * bodies, base URLs, hooks, its own retries) are all unused on this path (4 KB min+gzip).
+ */
+export const fetchTransport: TransportFactory = (options) => {
+  const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
+  return createTransport(async (request, signal) => {
+    const response = await fetchImpl(request.url, {
+      method: "POST",
+      body: request.body as BodyInit,
+      headers: request.headers,
+      signal,
+      keepalive: request.keepalive ?? false,
+    });
+    const body = await response.text();
+    return { status: response.status, statusText: response.statusText, retryAfter: response.headers.get("retry-after"), body };
+  }, options.timeoutMs);
+};
 
 function serverMessage(body: string | undefined, status: number, statusText: string): string {
   if (body) {
@@ -70,6 +89,6 @@ function describeError(error: unknown): string {
   const cause = (error as { cause?: unknown })?.cause;
   const inner = cause instanceof Error ? cause : error instanceof Error ? error : undefined;
   if (!inner) return String(error);
-  const code = (inner as { code?: unknown }).code ?? ((inner as { cause?: { code?: unknown } }).cause?.code);
+  const code = (inner as { code?: unknown }).code ?? (inner as { cause?: { code?: unknown } }).cause?.code;
   return typeof code === "string" ? `${inner.message} (${code})` : inner.message;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Collector } from "../../collector/index.js";
-import { AitherClient } from "../../src/client.js";
+import { AitherClient } from "../../src/index.js";
 import * as aither from "../../src/index.js";
 import type { AitherOptions } from "../../src/options.js";
 import { eventually, startTestCollector, storedIds } from "../helpers/collector.js";

@@ -1,5 +1,5 @@
 import type { Collector } from "../../collector/index.js";
-import { AitherClient } from "../../src/client.js";
+import { AitherClient } from "../../src/index.js";
 import type { AitherError } from "../../src/errors.js";
 import type { AitherOptions } from "../../src/options.js";
 import type { DropReason, WireEvent } from "../../src/types.js";

@@ -1,0 +1,34 @@
+// Every runnable example in examples/ runs against the real collector and must end by itself
+// with its predictions stored. The browser page and the Cloudflare worker are run by
+// test/browser/chromium.test.ts and test/runtimes/workerd.test.ts; the quick start by `npm run demo`.
+import { describe, expect, it } from "vitest";
+import { type Collector, startCollector } from "../../collector/index.js";
+import { ROOT, start } from "./harness.js";
+
+const examples: Record<string, [string, string[]]> = {
+  "node-server.mjs": [process.execPath, ["examples/node-server.mjs"]],
+  "bun.ts": [`${ROOT}node_modules/.bin/bun`, ["examples/bun.ts"]],
+  "deno.ts": [`${ROOT}node_modules/.bin/deno`, ["run", "--allow-net=127.0.0.1", "--allow-env=AITHER_ENDPOINT,AITHER_API_KEY", "examples/deno.ts"]],
+};
+
+describe.concurrent("examples", () => {
+  for (const [name, [cmd, args]] of Object.entries(examples)) {
+    it(`${name} ends by itself and its predictions reach the collector`, async () => {
+      const collector: Collector = await startCollector({ port: 0 });
+      try {
+        const result = await start(cmd, args, 30_000, { AITHER_ENDPOINT: collector.url }).done;
+        expect(result.timedOut, result.stderr).toBe(false);
+        expect(result.code, result.stderr).toBe(0);
+        const stored = collector.store.predictions();
+        expect(stored.length).toBeGreaterThan(0);
+        expect(collector.store.duplicates()).toBe(0);
+        // Every id the example printed was stored.
+        for (const id of result.stdout.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []) {
+          expect(stored.some((e) => e.id === id) || collector.store.labels().some((e) => e.id === id)).toBe(true);
+        }
+      } finally {
+        await collector.close();
+      }
+    });
+  }
+});
