@@ -1,4 +1,4 @@
-import type { EncodedBody } from "../src/runtime.js";
+import type { EncodedBody } from "../src/runtime.ts";
 
 /** Largest body a beacon or keepalive fetch may carry, and the page-wide in-flight budget they share. */
 export const MAX_BEACON_BYTES: number = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { EncodedBody } from "../src/runtime.js";
+import type { EncodedBody } from "../src/runtime.ts";
 
 /** localStorage key of the carry-over: one per origin, shared by every client and tab. */
 export const CARRY_OVER_KEY = "aither:carry-over";

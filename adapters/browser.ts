@@ -12,17 +12,17 @@
  *
  * @module
  */
-import { AitherClient as CoreClient } from "../src/client.js";
-import { AitherHttpError } from "../src/errors.js";
-import { createGlobalApi, type GlobalApi } from "../src/global.js";
-import type { AitherOptions } from "../src/options.js";
-import { streamGzip } from "../src/compress.js";
-import type { AdapterHost, EncodedBody, RuntimeAdapter } from "../src/runtime.js";
-import { handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.js";
-import { type CarryOverEntry, createCarryOver } from "./browser-carry-over.js";
-import { fetchTransport } from "../src/transport.js";
+import { AitherClient as CoreClient } from "../src/client.ts";
+import { AitherHttpError } from "../src/errors.ts";
+import { createGlobalApi, type GlobalApi } from "../src/global.ts";
+import type { AitherOptions } from "../src/options.ts";
+import { streamGzip } from "../src/compress.ts";
+import type { AdapterHost, EncodedBody, RuntimeAdapter } from "../src/runtime.ts";
+import { handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.ts";
+import { type CarryOverEntry, createCarryOver } from "./browser-carry-over.ts";
+import { fetchTransport } from "../src/transport.ts";
 
-export * from "../src/public.js";
+export * from "../src/public.ts";
 
 type Listen = (type: string, listener: () => void) => void;
 interface BrowserGlobals {

@@ -17,15 +17,15 @@
  *
  * @module
  */
-import { AitherClient as CoreClient } from "../src/client.js";
-import { streamGzip } from "../src/compress.js";
-import type { AitherEnv } from "../src/env.js";
-import { createGlobalApi, type GlobalApi } from "../src/global.js";
-import type { AitherOptions } from "../src/options.js";
-import type { RuntimeAdapter } from "../src/runtime.js";
-import { ofetchTransport } from "../src/transport-ofetch.js";
+import { AitherClient as CoreClient } from "../src/client.ts";
+import { streamGzip } from "../src/compress.ts";
+import type { AitherEnv } from "../src/env.ts";
+import { createGlobalApi, type GlobalApi } from "../src/global.ts";
+import type { AitherOptions } from "../src/options.ts";
+import type { RuntimeAdapter } from "../src/runtime.ts";
+import { ofetchTransport } from "../src/transport-ofetch.ts";
 
-export * from "../src/public.js";
+export * from "../src/public.ts";
 
 /** Create the adapter for workerd: no timer, CompressionStream gzip, isolated flushes. */
 export function createWorkerdAdapter(): RuntimeAdapter {

@@ -11,14 +11,14 @@
  *
  * @module
  */
-import { AitherClient as CoreClient } from "../src/client.js";
-import { streamGzip } from "../src/compress.js";
-import { createGlobalApi, type GlobalApi } from "../src/global.js";
-import type { AitherOptions } from "../src/options.js";
-import type { AdapterHost, RuntimeAdapter } from "../src/runtime.js";
-import { ofetchTransport } from "../src/transport-ofetch.js";
+import { AitherClient as CoreClient } from "../src/client.ts";
+import { streamGzip } from "../src/compress.ts";
+import { createGlobalApi, type GlobalApi } from "../src/global.ts";
+import type { AitherOptions } from "../src/options.ts";
+import type { AdapterHost, RuntimeAdapter } from "../src/runtime.ts";
+import { ofetchTransport } from "../src/transport-ofetch.ts";
 
-export * from "../src/public.js";
+export * from "../src/public.ts";
 
 // Structural: no Deno types package. Deno 2.9.6 only unrefs when given the timer object that
 // setInterval returned; `Deno.unrefTimer(Number(t))` leaves it ref'd (RUNTIMES.md §4).

@@ -1,5 +1,5 @@
 import process from "node:process";
-import type { AdapterHost } from "../src/runtime.js";
+import type { AdapterHost } from "../src/runtime.ts";
 
 /** Signals that `handleSignals: true` flushes on before letting them end the process. */
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;

@@ -13,14 +13,14 @@
  * @module
  */
 import { constants, gzipSync } from "node:zlib";
-import { AitherClient as CoreClient } from "../src/client.js";
-import { createGlobalApi, type GlobalApi } from "../src/global.js";
-import type { AitherOptions } from "../src/options.js";
-import type { RuntimeAdapter } from "../src/runtime.js";
-import { ofetchTransport } from "../src/transport-ofetch.js";
-import { attachExitHooks } from "./node-exit.js";
+import { AitherClient as CoreClient } from "../src/client.ts";
+import { createGlobalApi, type GlobalApi } from "../src/global.ts";
+import type { AitherOptions } from "../src/options.ts";
+import type { RuntimeAdapter } from "../src/runtime.ts";
+import { ofetchTransport } from "../src/transport-ofetch.ts";
+import { attachExitHooks } from "./node-exit.ts";
 
-export * from "../src/public.js";
+export * from "../src/public.ts";
 
 /** Options of the Node and Bun entry: {@link AitherOptions} plus signal handling. */
 export interface NodeOptions extends AitherOptions {

@@ -1,5 +1,5 @@
-import { RequestError } from "./body.js";
-import type { EventKind, StoredEvent } from "./store.js";
+import { RequestError } from "./body.ts";
+import type { EventKind, StoredEvent } from "./store.ts";
 
 /** A batch body that passed validation. */
 export interface ParsedBatch {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { FaultOptions } from "./faults.js";
-import { type CollectorOptions, startCollector } from "./server.js";
+import type { FaultOptions } from "./faults.ts";
+import { type CollectorOptions, startCollector } from "./server.ts";
 
 const USAGE = `Usage: aither collector [options]
 

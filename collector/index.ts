@@ -15,9 +15,9 @@
  * @module
  */
 
-export type { FaultDecision, FaultOptions, Faults } from "./faults.js";
-export { createFaults, validateFaults } from "./faults.js";
-export type { Collector, CollectorOptions, RequestRecord } from "./server.js";
-export { startCollector } from "./server.js";
-export type { AddResult, EventKind, ReadFilter, Store, StoredEvent, StoredLine, StoreOptions } from "./store.js";
-export { createStore } from "./store.js";
+export type { FaultDecision, FaultOptions, Faults } from "./faults.ts";
+export { createFaults, validateFaults } from "./faults.ts";
+export type { Collector, CollectorOptions, RequestRecord } from "./server.ts";
+export { startCollector } from "./server.ts";
+export type { AddResult, EventKind, ReadFilter, Store, StoredEvent, StoredLine, StoreOptions } from "./store.ts";
+export { createStore } from "./store.ts";

@@ -1,4 +1,4 @@
-import type { Store } from "./store.js";
+import type { Store } from "./store.ts";
 
 /** A JSON answer to send. */
 export interface ReadAnswer {

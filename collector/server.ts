@@ -1,10 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { countEvents, parseBatch } from "./batch.js";
-import { decodeJsonBody, type RawBody, readBody, RequestError } from "./body.js";
-import { createFaults, type FaultOptions, validateFaults } from "./faults.js";
-import { readRoute } from "./read-routes.js";
-import { createStore, type EventKind, type Store } from "./store.js";
+import { countEvents, parseBatch } from "./batch.ts";
+import { decodeJsonBody, type RawBody, readBody, RequestError } from "./body.ts";
+import { createFaults, type FaultOptions, validateFaults } from "./faults.ts";
+import { readRoute } from "./read-routes.ts";
+import { createStore, type EventKind, type Store } from "./store.ts";
 
 /** Options for {@link startCollector}. */
 export interface CollectorOptions {

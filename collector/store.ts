@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { createAppender } from "./appender.js";
+import { createAppender } from "./appender.ts";
 
 /** Which batch route an event arrived on. */
 export type EventKind = "prediction" | "label";

@@ -1,8 +1,8 @@
-import type { EventKind, QueuedEvent } from "./events.js";
-import { createId } from "./id.js";
-import type { EventQueue } from "./queue.js";
-import type { DropCounts, DropReason, WireEvent } from "./types.js";
-import { utf8Bytes } from "./utf8.js";
+import type { EventKind, QueuedEvent } from "./events.ts";
+import { createId } from "./id.ts";
+import type { EventQueue } from "./queue.ts";
+import type { DropCounts, DropReason, WireEvent } from "./types.ts";
+import { utf8Bytes } from "./utf8.ts";
 
 /** Room kept in each body for the envelope: batch_id, sent_at, dropped, api_key. */
 export const ENVELOPE_BYTES = 512;

@@ -1,14 +1,14 @@
-import { readEnv } from "./env.js";
-import { AitherError, AitherValidationError } from "./errors.js";
-import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.js";
-import { createId } from "./id.js";
-import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import { EventQueue } from "./queue.js";
-import { createReporter, dropError, type Reporter } from "./report.js";
-import type { AdapterHost, RuntimeAdapter } from "./runtime.js";
-import { Sender } from "./sender.js";
-import { Stats } from "./stats.js";
-import type { AitherStats, DropReason, FlushResult } from "./types.js";
+import { readEnv } from "./env.ts";
+import { AitherError, AitherValidationError } from "./errors.ts";
+import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.ts";
+import { createId } from "./id.ts";
+import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { EventQueue } from "./queue.ts";
+import { createReporter, dropError, type Reporter } from "./report.ts";
+import type { AdapterHost, RuntimeAdapter } from "./runtime.ts";
+import { Sender } from "./sender.ts";
+import { Stats } from "./stats.ts";
+import type { AitherStats, DropReason, FlushResult } from "./types.ts";
 
 /** Options of a single `flush()` call. */
 export interface FlushOptions {

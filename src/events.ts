@@ -1,6 +1,6 @@
-import { AitherValidationError } from "./errors.js";
-import { normalize, readEstimate, resetEstimate } from "./normalize.js";
-import type { WireLabel, WirePrediction } from "./types.js";
+import { AitherValidationError } from "./errors.ts";
+import { normalize, readEstimate, resetEstimate } from "./normalize.ts";
+import type { WireLabel, WirePrediction } from "./types.ts";
 
 /** A prediction to log. See the README for every field. */
 export interface PredictionInput {

@@ -1,8 +1,8 @@
-import { AitherClient, type FlushOptions } from "./client.js";
-import type { LabelInput, PredictionInput } from "./events.js";
-import type { AitherOptions } from "./options.js";
-import type { RuntimeAdapter } from "./runtime.js";
-import type { AitherStats, FlushResult } from "./types.js";
+import { AitherClient, type FlushOptions } from "./client.ts";
+import type { LabelInput, PredictionInput } from "./events.ts";
+import type { AitherOptions } from "./options.ts";
+import type { RuntimeAdapter } from "./runtime.ts";
+import type { AitherStats, FlushResult } from "./types.ts";
 
 /** The module-level functions, bound to one global client made with a runtime's adapter. */
 export interface GlobalApi {

@@ -13,12 +13,12 @@
  *
  * @module
  */
-import { AitherClient as CoreClient } from "./client.js";
-import { createGlobalApi, type GlobalApi } from "./global.js";
-import type { AitherOptions } from "./options.js";
-import { createPortableAdapter } from "./runtime.js";
+import { AitherClient as CoreClient } from "./client.ts";
+import { createGlobalApi, type GlobalApi } from "./global.ts";
+import type { AitherOptions } from "./options.ts";
+import { createPortableAdapter } from "./runtime.ts";
 
-export * from "./public.js";
+export * from "./public.ts";
 
 /** {@link CoreClient} with the portable adapter: plain timer, CompressionStream gzip, no hooks. */
 export class AitherClient extends CoreClient {

@@ -1,6 +1,6 @@
-import type { AitherEnv } from "./env.js";
-import { type AitherError, AitherValidationError } from "./errors.js";
-import type { DropReason, WireEvent } from "./types.js";
+import type { AitherEnv } from "./env.ts";
+import { type AitherError, AitherValidationError } from "./errors.ts";
+import type { DropReason, WireEvent } from "./types.ts";
 
 /** The platform's ingest endpoint, used when neither the option nor AITHER_ENDPOINT is set. */
 export const DEFAULT_ENDPOINT = "https://aither.computer";

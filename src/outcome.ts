@@ -1,4 +1,4 @@
-import type { DropReason } from "./types.js";
+import type { DropReason } from "./types.ts";
 
 /** What to do with a batch after one request. HTTP answers are values, never throws. */
 export type Outcome =

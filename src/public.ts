@@ -1,5 +1,5 @@
 // What every entry (portable and per runtime) exports besides its client and functions.
-export type { FlushOptions } from "./client.js";
+export type { FlushOptions } from "./client.ts";
 export {
   AitherError,
   type AitherErrorCode,
@@ -8,9 +8,9 @@ export {
   AitherTimeoutError,
   AitherValidationError,
   isAitherError,
-} from "./errors.js";
-export type { EventKind, LabelInput, PredictionInput } from "./events.js";
-export { type AitherOptions, DEFAULTS, type FetchLike } from "./options.js";
-export type { AdapterHost, EncodedBody, RuntimeAdapter, RuntimeName } from "./runtime.js";
-export type { AitherStats, DropCounts, DropReason, FlushResult, WireEvent, WireLabel, WirePrediction } from "./types.js";
-export { VERSION } from "./version.js";
+} from "./errors.ts";
+export type { EventKind, LabelInput, PredictionInput } from "./events.ts";
+export { type AitherOptions, DEFAULTS, type FetchLike } from "./options.ts";
+export type { AdapterHost, EncodedBody, RuntimeAdapter, RuntimeName } from "./runtime.ts";
+export type { AitherStats, DropCounts, DropReason, FlushResult, WireEvent, WireLabel, WirePrediction } from "./types.ts";
+export { VERSION } from "./version.ts";

@@ -1,4 +1,4 @@
-import type { EventKind, QueuedEvent } from "./events.js";
+import type { EventKind, QueuedEvent } from "./events.ts";
 
 /**
  * One FIFO lane, kept sorted by `seq`. An array with a moving head: shift is O(1), and a batch

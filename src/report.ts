@@ -1,5 +1,5 @@
-import { AitherError } from "./errors.js";
-import type { DropReason, WireEvent } from "./types.js";
+import { AitherError } from "./errors.ts";
+import type { DropReason, WireEvent } from "./types.ts";
 
 /** Where background problems go: the user's callbacks, or a quiet console. Never throws. */
 export interface Reporter {

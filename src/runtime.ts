@@ -1,10 +1,10 @@
-import type { Gzip } from "./compress.js";
-import { streamGzip } from "./compress.js";
-import type { AitherError } from "./errors.js";
-import type { EventKind } from "./events.js";
-import type { TransportFactory } from "./transport.js";
-import { ofetchTransport } from "./transport-ofetch.js";
-import type { FlushResult } from "./types.js";
+import type { Gzip } from "./compress.ts";
+import { streamGzip } from "./compress.ts";
+import type { AitherError } from "./errors.ts";
+import type { EventKind } from "./events.ts";
+import type { TransportFactory } from "./transport.ts";
+import { ofetchTransport } from "./transport-ofetch.ts";
+import type { FlushResult } from "./types.ts";
 
 /**
  * Queued events taken out as one finished request body, for paths that bypass the sender:

@@ -1,18 +1,18 @@
-import { type Batch, cutBatch, encodeBody, type SerializeContext, splitBatch } from "./batch.js";
-import { MIN_COMPRESS_BYTES } from "./compress.js";
-import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError } from "./errors.js";
-import type { QueuedEvent } from "./events.js";
-import type { ResolvedOptions } from "./options.js";
-import type { Outcome } from "./outcome.js";
-import type { EventQueue } from "./queue.js";
-import type { Reporter } from "./report.js";
-import { backoffMs } from "./retry.js";
-import type { EncodedBody, RuntimeAdapter } from "./runtime.js";
-import type { Stats } from "./stats.js";
-import type { Transport } from "./transport.js";
-import type { DropCounts, DropReason } from "./types.js";
-import { utf8Bytes } from "./utf8.js";
-import { VERSION } from "./version.js";
+import { type Batch, cutBatch, encodeBody, type SerializeContext, splitBatch } from "./batch.ts";
+import { MIN_COMPRESS_BYTES } from "./compress.ts";
+import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError } from "./errors.ts";
+import type { QueuedEvent } from "./events.ts";
+import type { ResolvedOptions } from "./options.ts";
+import type { Outcome } from "./outcome.ts";
+import type { EventQueue } from "./queue.ts";
+import type { Reporter } from "./report.ts";
+import { backoffMs } from "./retry.ts";
+import type { EncodedBody, RuntimeAdapter } from "./runtime.ts";
+import type { Stats } from "./stats.ts";
+import type { Transport } from "./transport.ts";
+import type { DropCounts, DropReason } from "./types.ts";
+import { utf8Bytes } from "./utf8.ts";
+import { VERSION } from "./version.ts";
 
 /**
  * How a drain behaves. `background`: the timer's pass; gives a batch back to the queue after

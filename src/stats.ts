@@ -1,4 +1,4 @@
-import type { AitherStats, DropCounts, DropReason } from "./types.js";
+import type { AitherStats, DropCounts, DropReason } from "./types.ts";
 
 /** The counters behind `stats()`, plus the drop counts not yet reported to the server. */
 export class Stats {

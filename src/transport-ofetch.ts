@@ -1,5 +1,5 @@
 import { createFetch } from "ofetch";
-import { createTransport, type TransportFactory } from "./transport.js";
+import { createTransport, type TransportFactory } from "./transport.ts";
 
 /**
  * HTTP through ofetch, the server runtimes' transport: `retry: false` (retries are ours:

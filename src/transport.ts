@@ -1,6 +1,6 @@
-import { classifyStatus, type Outcome } from "./outcome.js";
-import type { FetchLike } from "./options.js";
-import { parseRetryAfter } from "./retry.js";
+import { classifyStatus, type Outcome } from "./outcome.ts";
+import type { FetchLike } from "./options.ts";
+import { parseRetryAfter } from "./retry.ts";
 
 /** One HTTP request of a batch body. */
 export interface TransportRequest {

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Collector, startCollector } from "../../collector/index.js";
+import { type Collector, startCollector } from "../../collector/index.ts";
 
 // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core; flags from
 // RUNTIMES.md section 8. The page is served from 127.0.0.1:A, the collector listens on

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, createFaults, startCollector } from "../../collector/index.js";
-import { post, prediction, predictionBatch } from "./helpers.js";
+import { type Collector, type CollectorOptions, createFaults, startCollector } from "../../collector/index.ts";
+import { post, prediction, predictionBatch } from "./helpers.ts";
 
 let collector: Collector | undefined;
 async function start(options: CollectorOptions = {}): Promise<Collector> {

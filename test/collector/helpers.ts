@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { StoredEvent } from "../../collector/index.js";
+import type { StoredEvent } from "../../collector/index.ts";
 
 /** A fresh temp folder for one test. */
 export function tempDir(): string {

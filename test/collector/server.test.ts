@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.js";
-import { label, post, prediction, predictionBatch, tempDir } from "./helpers.js";
+import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.ts";
+import { label, post, prediction, predictionBatch, tempDir } from "./helpers.ts";
 
 let collector: Collector | undefined;
 async function start(options: CollectorOptions = {}): Promise<Collector> {

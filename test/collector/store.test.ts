@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createStore, startCollector } from "../../collector/index.js";
-import { label, post, prediction, predictionBatch, tempDir } from "./helpers.js";
+import { createStore, startCollector } from "../../collector/index.ts";
+import { label, post, prediction, predictionBatch, tempDir } from "./helpers.ts";
 
 describe("collector store", () => {
   it("keeps events across a collector restart on the same file", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { AitherClient } from "../../adapters/browser.js";
-import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.js";
+import { AitherClient } from "../../adapters/browser.ts";
+import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.ts";
 
 let collector: Collector;
 const clients: AitherClient[] = [];
@@ -118,7 +118,7 @@ describe("browser adapter in a Web Worker (no document, no window, no localStora
     vi.stubGlobal("document", undefined);
     vi.stubGlobal("localStorage", undefined);
     vi.resetModules();
-    const worker = await import("../../adapters/browser.js");
+    const worker = await import("../../adapters/browser.ts");
     const c = new worker.AitherClient({ endpoint: collector.url, flushInterval: 100, onError: () => {} });
     clients.push(c);
     const ids = Array.from({ length: 5 }, (_, i) => c.logPrediction({ modelId: "w", prediction: i }));

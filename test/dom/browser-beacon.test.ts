@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { AitherClient } from "../../adapters/browser.js";
-import { keepaliveInFlight, MAX_BEACON_BYTES, reserveKeepalive } from "../../adapters/browser-beacon.js";
-import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.js";
+import { AitherClient } from "../../adapters/browser.ts";
+import { keepaliveInFlight, MAX_BEACON_BYTES, reserveKeepalive } from "../../adapters/browser-beacon.ts";
+import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.ts";
 
 let collector: Collector;
 const clients: AitherClient[] = [];

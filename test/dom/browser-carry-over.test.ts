@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CARRY_OVER_KEY, createCarryOver } from "../../adapters/browser-carry-over.js";
-import type { EncodedBody } from "../../src/runtime.js";
-import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.js";
+import { CARRY_OVER_KEY, createCarryOver } from "../../adapters/browser-carry-over.ts";
+import type { EncodedBody } from "../../src/runtime.ts";
+import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.ts";
 
-type Entry = typeof import("../../adapters/browser.js");
+type Entry = typeof import("../../adapters/browser.ts");
 let collector: Collector;
 let port = 0;
 const clients: { close(o?: { timeoutMs?: number }): Promise<unknown> }[] = [];
@@ -11,7 +11,7 @@ const clients: { close(o?: { timeoutMs?: number }): Promise<unknown> }[] = [];
 /** A fresh copy of the browser entry: what a new page load gets. */
 async function loadPage(): Promise<Entry> {
   vi.resetModules();
-  return import("../../adapters/browser.js");
+  return import("../../adapters/browser.ts");
 }
 
 function stored(): { id: string; body: string }[] {

@@ -1,4 +1,4 @@
-import { startCollector, type Collector, type StoredEvent } from "../../collector/index.js";
+import { startCollector, type Collector, type StoredEvent } from "../../collector/index.ts";
 
 export { startCollector, type Collector };
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Collector } from "../../collector/index.js";
-import { AitherClient } from "../../src/index.js";
-import * as aither from "../../src/index.js";
-import type { AitherOptions } from "../../src/options.js";
-import { eventually, startTestCollector, storedIds } from "../helpers/collector.js";
-import { logMany, type RecordingClient, recordingClient } from "./helpers.js";
+import type { Collector } from "../../collector/index.ts";
+import { AitherClient } from "../../src/index.ts";
+import * as aither from "../../src/index.ts";
+import type { AitherOptions } from "../../src/options.ts";
+import { eventually, startTestCollector, storedIds } from "../helpers/collector.ts";
+import { logMany, type RecordingClient, recordingClient } from "./helpers.ts";
 
 const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
-import type { Collector } from "../../collector/index.js";
-import { AitherClient } from "../../src/index.js";
-import type { AitherError } from "../../src/errors.js";
-import type { AitherOptions } from "../../src/options.js";
-import type { DropReason, WireEvent } from "../../src/types.js";
+import type { Collector } from "../../collector/index.ts";
+import { AitherClient } from "../../src/index.ts";
+import type { AitherError } from "../../src/errors.ts";
+import type { AitherOptions } from "../../src/options.ts";
+import type { DropReason, WireEvent } from "../../src/types.ts";
 
 /** A client on the collector that records its errors and drops; `open` collects what to close. */
 export type RecordingClient = AitherClient & { errors: AitherError[]; drops: [WireEvent[], DropReason][] };

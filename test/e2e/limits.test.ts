@@ -1,9 +1,9 @@
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Collector } from "../../collector/index.js";
-import type { AitherOptions } from "../../src/options.js";
-import { startTestCollector, storedIds } from "../helpers/collector.js";
-import { logMany, type RecordingClient, recordingClient } from "./helpers.js";
+import type { Collector } from "../../collector/index.ts";
+import type { AitherOptions } from "../../src/options.ts";
+import { startTestCollector, storedIds } from "../helpers/collector.ts";
+import { logMany, type RecordingClient, recordingClient } from "./helpers.ts";
 
 const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
 afterEach(async () => {

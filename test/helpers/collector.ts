@@ -1,4 +1,4 @@
-import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.js";
+import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.ts";
 
 /** A real collector on 127.0.0.1 with a free port and memory storage, closed by the caller. */
 export function startTestCollector(options: CollectorOptions = {}): Promise<Collector> {

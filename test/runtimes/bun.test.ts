@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.js";
+import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.ts";
 
 // Bun 1.4.5 from the npm package `bun`, on the same fixture as Node: `aither` resolves through the
 // package's `bun` export condition to dist/node.js (the Node adapter; Bun's process events match Node's).

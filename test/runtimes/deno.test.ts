@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.js";
+import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.ts";
 
 // Deno 2.9.6 from the npm package `deno`, run with --allow-net=127.0.0.1 only. The fixture's bare
 // `import "aither"` resolves as `npm:aither` would: through package.json exports with the `deno`

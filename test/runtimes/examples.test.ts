@@ -2,8 +2,8 @@
 // with its predictions stored. The browser page and the Cloudflare worker are run by
 // test/browser/chromium.test.ts and test/runtimes/workerd.test.ts; the quick start by `npm run demo`.
 import { describe, expect, it } from "vitest";
-import { type Collector, startCollector } from "../../collector/index.js";
-import { ROOT, start } from "./harness.js";
+import { type Collector, startCollector } from "../../collector/index.ts";
+import { ROOT, start } from "./harness.ts";
 
 const examples: Record<string, [string, string[]]> = {
   "node-server.mjs": [process.execPath, ["examples/node-server.mjs"]],

@@ -43,7 +43,7 @@ const dist = (file: string) => `file://${ROOT}/dist/${file}`;
 /** The dist file esbuild bundles for `import "aither"` with these options. */
 async function bundledEntry(options: BuildOptions): Promise<string> {
   const result = await build({ entryPoints: ["entry.js"], absWorkingDir: consumer, bundle: true, write: false, format: "esm", metafile: true, logLevel: "silent", ...options });
-  const entries = Object.keys(result.metafile.inputs)
+  const entries = Object.keys(result.metafile?.inputs ?? {})
     .map((input) => relative(ROOT, join(consumer, input)))
     .map((path) => path.replace(/^.*?dist\//, "dist/"))
     .filter((path) => /^dist\/(index|node|deno|browser|cloudflare)\.js$/.test(path));

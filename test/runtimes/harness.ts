@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { type Collector, type FaultOptions, startCollector } from "../../collector/index.js";
+import { type Collector, type FaultOptions, startCollector } from "../../collector/index.ts";
 
 /** Repository root: children run here so `aither` resolves to this package (self-reference). */
 export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
@@ -13,10 +13,10 @@ export const RUNTIMES: Record<"node" | "bun" | "deno" | "deno-sources", (script:
   bun: (script, args) => [`${ROOT}node_modules/.bin/bun`, [script, ...args]],
   deno: (script, args) => [`${ROOT}node_modules/.bin/deno`, ["run", "--allow-net=127.0.0.1", script, ...args]],
   // The TypeScript sources as JSR serves them: the import map points `aither` at adapters/deno.ts;
-  // --sloppy-imports because the sources import "./x.js" for files named x.ts (tsc's NodeNext style).
+  // the sources import "./x.ts", as JSR requires.
   "deno-sources": (script, args) => [
     `${ROOT}node_modules/.bin/deno`,
-    ["run", "--sloppy-imports", "--import-map=test/fixtures/deno-sources.importmap.json", "--allow-net=127.0.0.1", script, ...args],
+    ["run", "--import-map=test/fixtures/deno-sources.importmap.json", "--allow-net=127.0.0.1", script, ...args],
   ],
 };
 

@@ -1,7 +1,7 @@
 import process from "node:process";
 import { afterAll, describe, expect, it } from "vitest";
-import { AitherClient } from "../../adapters/node.js";
-import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.js";
+import { AitherClient } from "../../adapters/node.ts";
+import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.ts";
 
 // Each case spawns `node` on test/fixtures/exit-flush.mjs, which imports the built package
 // (dist/node.js through the package's self-reference), against its own collector on loopback.

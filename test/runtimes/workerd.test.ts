@@ -4,8 +4,14 @@ import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import type { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Collector, CollectorOptions } from "../../collector/index.js";
-import { eventually, startTestCollector, storedIds } from "../helpers/collector.js";
+import type { Collector, CollectorOptions } from "../../collector/index.ts";
+import { eventually, startTestCollector, storedIds } from "../helpers/collector.ts";
+
+/** The handlers miniflare's worker proxy exposes (its type does not list scheduled/queue). */
+interface WorkerHandlers {
+  scheduled(options: { cron?: string; scheduledTime?: Date }): Promise<{ outcome: string }>;
+  queue(name: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<{ outcome: string }>;
+}
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -55,7 +61,7 @@ async function startWorker(script: string, bindings: Record<string, string>): Pr
     bindings,
     verbose: true,
     log: new CaptureLog(output),
-    handleRuntimeStdio(stdout, stderr) {
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       capture(stdout);
       capture(stderr);
     },
@@ -135,7 +141,7 @@ describe("withAither in workerd", () => {
   it("delivers the predictions of a scheduled handler", async () => {
     const c = await collector();
     const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
-    const worker = await mf.getWorker();
+    const worker = (await mf.getWorker()) as unknown as WorkerHandlers;
     const scheduledTime = 1_780_000_000_000;
     const result = await worker.scheduled({ cron: "*/5 * * * *", scheduledTime: new Date(scheduledTime) });
     expect(result.outcome).toBe("ok");
@@ -147,7 +153,7 @@ describe("withAither in workerd", () => {
   it("delivers the predictions of a queue handler", async () => {
     const c = await collector();
     const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
-    const worker = await mf.getWorker();
+    const worker = (await mf.getWorker()) as unknown as WorkerHandlers;
     const messages = ["q-1", "q-2", "q-3"].map((id) => ({ id: `m-${id}`, timestamp: new Date(), body: { id }, attempts: 1 }));
     const result = await worker.queue("predictions", messages);
     expect(result.outcome).toBe("ok");
@@ -209,7 +215,7 @@ describe("withAither in workerd", () => {
     const c = await collector();
     const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
     for (let i = 0; i < 5; i++) await (await mf.dispatchFetch(`http://worker/?n=2&tag=seq-${i}`)).arrayBuffer();
-    expect((await (await mf.getWorker()).scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
+    expect((await ((await mf.getWorker()) as unknown as WorkerHandlers).scheduled({ cron: "* * * * *" })).outcome).toBe("ok");
     expect(await eventually(() => storedIds(c).length === 12)).toBe(true);
     // workerd: "A promise was resolved or rejected from a different request context ... the
     // creating request has already been completed ... Continuations ... have been canceled."
@@ -281,7 +287,7 @@ describe("examples/cloudflare-worker.ts", () => {
     const stored = c.store.predictions({ limit: 10 }).find((e) => e.id === id);
     expect(stored).toMatchObject({ model_id: "churn-classifier-v2", prediction, environment: "development", features: { tenure: 12, monthly_charges: 80 } });
 
-    const worker = await mf.getWorker();
+    const worker = (await mf.getWorker()) as unknown as WorkerHandlers;
     expect((await worker.scheduled({ cron: "*/5 * * * *" })).outcome).toBe("ok");
     expect(await eventually(() => storedIds(c).length === 2)).toBe(true);
     expectNoCrossRequestErrors(output);

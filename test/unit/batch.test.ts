@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cutBatch, encodeBody, ENVELOPE_BYTES, type SerializeContext, serializeEvent, splitBatch } from "../../src/batch.js";
-import { createLabel, createPrediction, type QueuedEvent } from "../../src/events.js";
-import { EventQueue } from "../../src/queue.js";
-import type { DropReason } from "../../src/types.js";
+import { cutBatch, encodeBody, ENVELOPE_BYTES, type SerializeContext, serializeEvent, splitBatch } from "../../src/batch.ts";
+import { createLabel, createPrediction, type QueuedEvent } from "../../src/events.ts";
+import { EventQueue } from "../../src/queue.ts";
+import type { DropReason } from "../../src/types.ts";
 
 function context(overrides: Partial<SerializeContext> = {}): SerializeContext & { drops: [string, DropReason, string][]; truncations: number } {
   const ctx = {
@@ -120,7 +120,7 @@ describe("encodeBody", () => {
 
 describe("isoTime", () => {
   it("matches toISOString for every millisecond of a second, negative and far times", async () => {
-    const { isoTime } = await import("../../src/batch.js");
+    const { isoTime } = await import("../../src/batch.ts");
     for (const base of [Date.parse("2026-11-25T12:00:00Z"), 0, -1500, Date.parse("1969-12-31T23:59:59.999Z"), 8.64e15 - 1000]) {
       for (let ms = 0; ms < 1000; ms += 7) expect(isoTime(base + ms)).toBe(new Date(base + ms).toISOString());
     }

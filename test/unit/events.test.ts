@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AitherValidationError } from "../../src/errors.js";
-import { createPrediction, type PredictionInput, validateLabel, validatePrediction } from "../../src/events.js";
+import { AitherValidationError } from "../../src/errors.ts";
+import { createPrediction, type PredictionInput, validateLabel, validatePrediction } from "../../src/events.ts";
 
 function errorOf(fn: () => void): AitherValidationError {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createId } from "../../src/id.js";
-import { utf8Bytes } from "../../src/utf8.js";
+import { createId } from "../../src/id.ts";
+import { utf8Bytes } from "../../src/utf8.ts";
 
 describe("createId", () => {
   it("returns distinct RFC 4122 v4 UUIDs", () => {

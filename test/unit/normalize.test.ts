@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, normalize } from "../../src/normalize.js";
+import { MAX_DEPTH, normalize } from "../../src/normalize.ts";
 
 describe("normalize", () => {
   it("turns typed arrays into arrays and non-finite floats into null", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AitherValidationError } from "../../src/errors.js";
-import { DEFAULT_ENDPOINT, DEFAULTS, resolveOptions } from "../../src/options.js";
+import { AitherValidationError } from "../../src/errors.ts";
+import { DEFAULT_ENDPOINT, DEFAULTS, resolveOptions } from "../../src/options.ts";
 
 describe("resolveOptions", () => {
   it("applies the SPEC defaults", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { EventKind, QueuedEvent } from "../../src/events.js";
-import { EventQueue } from "../../src/queue.js";
+import type { EventKind, QueuedEvent } from "../../src/events.ts";
+import { EventQueue } from "../../src/queue.ts";
 
 let seq = 0;
 function ev(kind: EventKind = "prediction", bytes = 10): QueuedEvent {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AitherError, AitherHttpError, AitherValidationError, isAitherError } from "../../src/errors.js";
-import { createReporter } from "../../src/report.js";
-import { Stats } from "../../src/stats.js";
+import { AitherError, AitherHttpError, AitherValidationError, isAitherError } from "../../src/errors.ts";
+import { createReporter } from "../../src/report.ts";
+import { Stats } from "../../src/stats.ts";
 
 function fakeConsole() {
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classifyStatus } from "../../src/outcome.js";
-import { BACKOFF_CAP_MS, backoffMs, parseRetryAfter } from "../../src/retry.js";
+import { classifyStatus } from "../../src/outcome.ts";
+import { BACKOFF_CAP_MS, backoffMs, parseRetryAfter } from "../../src/retry.ts";
 
 describe("backoffMs", () => {
   it("grows from 500 ms by 2x up to 30 s, with full jitter", () => {

@@ -2,9 +2,9 @@
 // runtime's keep-alive hook. The hook is a recording spy (the one fake we allow); HTTP goes to
 // the real collector on loopback. test/runtimes/workerd.test.ts runs the same in workerd.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Collector } from "../../collector/index.js";
-import { AitherClient } from "../../src/index.js";
-import { startTestCollector, storedIds } from "../helpers/collector.js";
+import type { Collector } from "../../collector/index.ts";
+import { AitherClient } from "../../src/index.ts";
+import { startTestCollector, storedIds } from "../helpers/collector.ts";
 
 let collector: Collector | undefined;
 afterEach(async () => {
