@@ -39,7 +39,7 @@ describe("wire protocol", () => {
     // Bodies of 1 KiB and more are gzipped; the single label is not.
     expect(predictionRequests.every((r) => r.headers["content-encoding"] === "gzip")).toBe(true);
     expect(c.requests.find((r) => r.path === "/v1/labels/batch")?.headers["content-encoding"]).toBeUndefined();
-    const stored = c.store.predictions({ limit: 1 })[0];
+    const stored = c.store.predictions().find((e) => e.id === ids[24]);
     expect(stored).toMatchObject({ model_id: "churn-classifier-v2", features: { tenure: 24, monthly_charges: 65.5 }, metadata: { user_id: "u_24" } });
     expect(stored).not.toHaveProperty("model_version");
   });
