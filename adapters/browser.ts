@@ -174,3 +174,7 @@ export const flush: GlobalApi["flush"] = api.flush;
 export const close: GlobalApi["close"] = api.close;
 /** Counters of the global client. */
 export const stats: GlobalApi["stats"] = api.stats;
+/** Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI binding): each call logs a prediction. */
+export const wrap: GlobalApi["wrap"] = api.wrap;
+/** The id of the prediction logged for a wrapped call's object result. */
+export const predictionIdOf: GlobalApi["predictionIdOf"] = api.predictionIdOf;

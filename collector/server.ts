@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { countEvents, parseBatch } from "./batch.ts";
 import { decodeJsonBody, type RawBody, readBody, RequestError } from "./body.ts";
 import { createFaults, type FaultOptions, validateFaults } from "./faults.ts";
+import { countSpans, parseTraces } from "./otlp.ts";
 import { readRoute } from "./read-routes.ts";
 import { createStore, type EventKind, type Store } from "./store.ts";
 
@@ -59,7 +60,8 @@ export interface Collector {
 }
 
 const MAX_RECORDS = 10_000;
-const BATCH_ROUTES: Record<string, EventKind> = { "/v1/predictions/batch": "prediction", "/v1/labels/batch": "label" };
+// "traces": OTLP/HTTP JSON, both kinds in one body (collector/otlp.ts).
+const BATCH_ROUTES: Record<string, EventKind | "traces"> = { "/v1/predictions/batch": "prediction", "/v1/labels/batch": "label", "/v1/traces": "traces" };
 const CORS_HEADERS = {
   "access-control-allow-credentials": "true",
   "access-control-allow-headers": "content-type, content-encoding, x-api-key, idempotency-key, x-aither-sdk",
@@ -90,7 +92,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     return typeof inBody === "string" && apiKeys.has(inBody);
   };
 
-  const handleBatch = async (req: IncomingMessage, res: ServerResponse, kind: EventKind, raw: RawBody) => {
+  const handleBatch = async (req: IncomingMessage, res: ServerResponse, kind: EventKind | "traces", raw: RawBody) => {
     const record: RequestRecord = {
       method: "POST",
       path: req.url ?? "",
@@ -107,8 +109,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     let problem: unknown;
     try {
       body = await decodeJsonBody(req.headers, raw, maxBodyBytes);
-      record.events = countEvents(kind, body);
-      const batchId = (body as { batch_id?: unknown }).batch_id;
+      record.events = kind === "traces" ? countSpans(body) : countEvents(kind, body);
+      // OTLP bodies have no batch id; the SDK's Idempotency-Key header names the batch.
+      const batchId = kind === "traces" ? req.headers["idempotency-key"] : (body as { batch_id?: unknown }).batch_id;
       if (typeof batchId === "string") record.batchId = batchId;
     } catch (error) {
       problem = error;
@@ -131,6 +134,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     try {
       if (problem) throw problem;
       if (!authorized(req, body)) return answer(401, { error: "missing or unknown API key (X-API-Key or api_key)" });
+      if (kind === "traces") {
+        const traces = parseTraces(body);
+        store.addPredictions(traces.predictions);
+        store.addLabels(traces.labels);
+        if (traces.dropped) store.addClientDropped(traces.dropped);
+        // OTLP's success answer; duplicates are not rejections, so nothing is partial.
+        return answer(200, { partialSuccess: {} });
+      }
       const batch = parseBatch(kind, body);
       const result = kind === "prediction" ? store.addPredictions(batch.events) : store.addLabels(batch.events);
       if (batch.dropped) store.addClientDropped(batch.dropped);

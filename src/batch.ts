@@ -17,8 +17,25 @@ export interface Batch {
   bytes: number;
 }
 
+/**
+ * How events become a request body, per wire protocol: each event is serialized once by
+ * `event`, and `body` joins the kept texts inside the protocol's envelope (see {@link joinEvents}).
+ */
+export interface BodyFormat {
+  /** Path of each kind's route, appended to the endpoint. */
+  readonly paths: Readonly<Record<EventKind, string>>;
+  /** Bytes each body keeps free for its envelope, on top of the events. */
+  readonly envelopeBytes: number;
+  /** One event's text (after beforeSend); `time` is the event's epoch ms. */
+  event(wire: WireEvent, kind: EventKind, time: number): string;
+  /** The body around a batch's serialized events; `apiKey` only on the browser's unload path. */
+  body(batch: Batch, sentAt: string, dropped: DropCounts | undefined, apiKey?: string): string;
+}
+
 /** What serialization needs from the client. */
 export interface SerializeContext {
+  /** The wire protocol's encoder. @default {@link AITHER_FORMAT} */
+  format?: BodyFormat;
   maxEventBytes: number;
   beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
   /** Called for an event that cannot be sent; `error` when the user's beforeSend threw. */
@@ -64,13 +81,14 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
       return false;
     }
   }
-  let json = JSON.stringify(wire);
+  const format = ctx.format ?? AITHER_FORMAT;
+  let json = format.event(wire, event.kind, event.time);
   let bytes = utf8Bytes(json);
   if (bytes > ctx.maxEventBytes) {
     const slim: Record<string, unknown> = { ...wire };
     if (slim.features !== undefined) slim.features = marker(slim.features);
     if (slim.metadata !== undefined) slim.metadata = marker(slim.metadata);
-    json = JSON.stringify(slim);
+    json = format.event(slim as unknown as WireEvent, event.kind, event.time);
     bytes = utf8Bytes(json);
     if (bytes > ctx.maxEventBytes) {
       ctx.drop(event, "too_large", `event ${event.wire.id} is ${bytes} bytes without features and metadata, over maxEventBytes ${ctx.maxEventBytes}`);
@@ -91,7 +109,7 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
 export function cutBatch(queue: EventQueue, kind: EventKind, maxEvents: number, maxBytes: number, ctx: SerializeContext): Batch | undefined {
   const events: QueuedEvent[] = [];
   let bytes = 0;
-  const budget = maxBytes - ENVELOPE_BYTES;
+  const budget = maxBytes - (ctx.format ?? AITHER_FORMAT).envelopeBytes;
   while (events.length < maxEvents) {
     const event = queue.shift(kind);
     if (!event) break;
@@ -127,11 +145,23 @@ export function encodeBody(batch: Batch, sentAt: string, dropped: DropCounts | u
   if (dropped) head += `,"dropped":${JSON.stringify(dropped)}`;
   if (apiKey !== undefined) head += `,"api_key":${JSON.stringify(apiKey)}`;
   const list = batch.kind === "prediction" ? "predictions" : "labels";
-  let body = `${head},"${list}":[`;
-  const { events } = batch;
-  for (let i = 0; i < events.length; i++) {
-    if (i > 0) body += ",";
-    body += (events[i] as QueuedEvent).json;
-  }
-  return `${body}]}`;
+  return `${head},"${list}":[${joinEvents(batch.events)}]}`;
 }
+
+/** The serialized events, comma-separated: the inside of a body's event array. */
+export function joinEvents(events: readonly QueuedEvent[]): string {
+  let text = "";
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) text += ",";
+    text += (events[i] as QueuedEvent).json;
+  }
+  return text;
+}
+
+/** aither JSON v1 (SPEC section 5): the default protocol. */
+export const AITHER_FORMAT: BodyFormat = {
+  paths: { prediction: "/v1/predictions/batch", label: "/v1/labels/batch" },
+  envelopeBytes: ENVELOPE_BYTES,
+  event: (wire) => JSON.stringify(wire),
+  body: encodeBody,
+};

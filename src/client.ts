@@ -8,13 +8,18 @@ import { createReporter, dropError, type Reporter } from "./report.ts";
 import type { AdapterHost, RuntimeAdapter } from "./runtime.ts";
 import { Sender } from "./sender.ts";
 import { Stats } from "./stats.ts";
+import type { TensorLimits } from "./tensor.ts";
 import type { AitherStats, DropReason, FlushResult } from "./types.ts";
+import { createWrapper, type WrapHost, type WrapOptions } from "./wrap.ts";
 
 /** Options of a single `flush()` call. */
 export interface FlushOptions {
   /** Give up after this many ms (events stay queued; `pending` says how many). @default the client's shutdownTimeout */
   timeoutMs?: number;
 }
+
+/** The view of a client that `wrap()` logs through (internal: not re-exported by the entries); set by the class's static block. */
+export let wrapHostOf: (client: AitherClient) => WrapHost;
 
 /**
  * A client: queues predictions and labels, sends them in batches in the background, retries
@@ -38,6 +43,8 @@ export class AitherClient {
   #warnedClosed = false;
   #stopTimer: (() => void) | undefined;
   #detach: (() => void) | undefined;
+  #wrapHost: WrapHost | undefined;
+  readonly #tensorLimits: TensorLimits;
 
   /**
    * @param options See {@link AitherOptions}; every option is optional.
@@ -48,6 +55,7 @@ export class AitherClient {
     this.#options = resolveOptions(options, readEnv());
     this.#adapter = adapter;
     const o = this.#options;
+    this.#tensorLimits = { rows: o.tensorSampleRows, columns: o.tensorSampleColumns };
     this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes);
     this.#reporter = createReporter({ onError: o.onError, onDrop: o.onDrop, debug: o.debug });
     this.#sender = new Sender({
@@ -87,7 +95,7 @@ export class AitherClient {
       this.#stats.sampled++;
       return id;
     }
-    this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment));
+    this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment, this.#tensorLimits));
     return id;
   }
 
@@ -100,7 +108,7 @@ export class AitherClient {
     validateLabel(input);
     const id = input.id ?? createId();
     if (this.#disabled) return id;
-    this.#enqueue(createLabel(input, id, ++this.#seq));
+    this.#enqueue(createLabel(input, id, ++this.#seq, this.#tensorLimits));
     return id;
   }
 
@@ -142,6 +150,22 @@ export class AitherClient {
     const left = this.#queue.clear();
     if (left.length > 0) this.#drop(left, "shutdown_timeout", `still queued when close() timed out`);
     return { ...result, ok: result.ok && left.length === 0, dropped: result.dropped + left.length };
+  }
+
+  /**
+   * Wrap a model so that every call logs one prediction (features, prediction, `latencyMs`)
+   * through this client. The result behaves exactly like `target`; see the README section
+   * "Wrap your model" for each kind and what it logs.
+   * @throws {AitherValidationError} if `target` is not a function, TensorFlow.js model,
+   * onnxruntime session, transformers.js pipeline or Workers AI binding, or an option is bad
+   * (`modelId` is required except for Workers AI).
+   * @example
+   * const model = client.wrap(await tf.loadLayersModel(url), { modelId: "digits-v3" });
+   * const y = model.predict(x); // logged
+   */
+  wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
+    const host = wrapHostOf(this);
+    return createWrapper(target, options, () => host);
   }
 
   /** Counters: queued, in flight, sent, dropped (total and by reason), retries, sampled, truncated. */
@@ -186,6 +210,19 @@ export class AitherClient {
     if (reason !== "rejected" && reason !== "unauthorized" && reason !== "closed") {
       this.#reporter.error(dropError(events.length, reason, detail));
     }
+  }
+
+  static {
+    wrapHostOf = (client) => {
+      client.#wrapHost ??= {
+        log: (input) => client.logPrediction(input),
+        report: (error) => client.#reporter.error(error),
+        sampled: () => {
+          client.#stats.sampled++;
+        },
+      };
+      return client.#wrapHost;
+    };
   }
 
   #host(): AdapterHost {

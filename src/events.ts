@@ -1,5 +1,6 @@
 import { AitherValidationError } from "./errors.ts";
-import { normalize, readEstimate, resetEstimate } from "./normalize.ts";
+import { DEFAULT_TENSOR_LIMITS, normalize, readEstimate, resetEstimate } from "./normalize.ts";
+import type { TensorLimits } from "./tensor.ts";
 import type { WireLabel, WirePrediction } from "./types.ts";
 
 /** A prediction to log. See the README for every field. */
@@ -122,15 +123,21 @@ export function validatePrediction(input: PredictionInput): void {
 }
 
 /** Build the queued form of a validated prediction: a normalised copy, taken now. */
-export function createPrediction(input: PredictionInput, id: string, seq: number, environment: string | undefined): QueuedEvent {
+export function createPrediction(
+  input: PredictionInput,
+  id: string,
+  seq: number,
+  environment: string | undefined,
+  limits: TensorLimits = DEFAULT_TENSOR_LIMITS,
+): QueuedEvent {
   const time = parseTimestamp(input.timestamp, "timestamp");
   resetEstimate();
   const wire: WirePrediction = {
     id,
     model_id: input.modelId,
-    prediction: normalize(input.prediction),
-    features: input.features === undefined ? undefined : normalize(input.features),
-    metadata: input.metadata === undefined ? undefined : (normalize(input.metadata) as Record<string, unknown>),
+    prediction: normalize(input.prediction, limits),
+    features: input.features === undefined ? undefined : normalize(input.features, limits),
+    metadata: input.metadata === undefined ? undefined : (normalize(input.metadata, limits) as Record<string, unknown>),
     model_version: input.modelVersion,
     environment: input.environment ?? environment,
     latency_ms: Number.isFinite(input.latencyMs) ? input.latencyMs : undefined,
@@ -152,14 +159,14 @@ export function validateLabel(input: LabelInput): void {
 }
 
 /** Build the queued form of a validated label. */
-export function createLabel(input: LabelInput, id: string, seq: number): QueuedEvent {
+export function createLabel(input: LabelInput, id: string, seq: number, limits: TensorLimits = DEFAULT_TENSOR_LIMITS): QueuedEvent {
   const time = parseTimestamp(input.timestamp, "timestamp");
   resetEstimate();
   const wire: WireLabel = {
     id,
     prediction_id: input.predictionId,
-    label: normalize(input.label),
-    metadata: input.metadata === undefined ? undefined : (normalize(input.metadata) as Record<string, unknown>),
+    label: normalize(input.label, limits),
+    metadata: input.metadata === undefined ? undefined : (normalize(input.metadata, limits) as Record<string, unknown>),
     timestamp: "",
   };
   const bytes = BASE_BYTES + input.predictionId.length + readEstimate();

@@ -1,8 +1,9 @@
-import { AitherClient, type FlushOptions } from "./client.ts";
+import { AitherClient, type FlushOptions, wrapHostOf } from "./client.ts";
 import type { LabelInput, PredictionInput } from "./events.ts";
 import type { AitherOptions } from "./options.ts";
 import type { RuntimeAdapter } from "./runtime.ts";
 import type { AitherStats, FlushResult } from "./types.ts";
+import { createWrapper, predictionIdOf, type WrapOptions } from "./wrap.ts";
 
 /** The module-level functions, bound to one global client made with a runtime's adapter. */
 export interface GlobalApi {
@@ -20,6 +21,13 @@ export interface GlobalApi {
   close(options?: FlushOptions): Promise<FlushResult>;
   /** Counters of the global client. */
   stats(): AitherStats;
+  /**
+   * Wrap a model so every call logs a prediction on the global client (the one current at call
+   * time, so `init` may come later; inside `withAither`, the isolate's client).
+   */
+  wrap<T extends object>(target: T, options?: WrapOptions<T>): T;
+  /** The id of the prediction logged for a wrapped call's object result, for `logLabel`. */
+  predictionIdOf(result: unknown): string | undefined;
 }
 
 const EMPTY: FlushResult = Object.freeze({ ok: true, sent: 0, dropped: 0, pending: 0 });
@@ -49,5 +57,7 @@ export function createGlobalApi(makeAdapter: (options?: AitherOptions) => Runtim
       return client ? client.close(options) : Promise.resolve({ ...EMPTY });
     },
     stats: () => getClient().stats(),
+    wrap: (target, options) => createWrapper(target, options, () => wrapHostOf(getClient())),
+    predictionIdOf,
   };
 }

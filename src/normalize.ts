@@ -7,6 +7,9 @@
  * no allocation beyond the copy, cycle tracking only for nested objects.
  */
 
+import { DEFAULTS } from "./options.ts";
+import { arrayShape, asTensor, isList, sample, sizeOf, summary, type TensorLimits, tensorToJson, viewDtype } from "./tensor.ts";
+
 /** Nesting deeper than this is cut to a marker string, so a pathological value cannot overflow the stack. */
 export const MAX_DEPTH = 64;
 
@@ -17,14 +20,23 @@ const objectProto = Object.prototype;
 // Ancestors of the object being copied, for cycle detection (shared: normalisation never nests).
 const ancestors: object[] = [];
 
+/** The client defaults of `tensorSampleRows` and `tensorSampleColumns`. */
+export const DEFAULT_TENSOR_LIMITS: TensorLimits = Object.freeze({ rows: DEFAULTS.tensorSampleRows, columns: DEFAULTS.tensorSampleColumns });
+// The limits of the current normalize() call, and the element count above which values are summarised.
+let limits: TensorLimits = DEFAULT_TENSOR_LIMITS;
+let maxWhole = 50;
+
 /**
  * Copy `value` into plain JSON data: typed arrays become arrays, BigInt a string, NaN and
  * Infinity null, Date an ISO string (null if invalid), Map an object, Set an array, Error
  * `{name, message}`, cycles `"[Circular]"`; functions, symbols and undefined are left out of
- * objects (and become null in arrays, as in JSON).
+ * objects (and become null in arrays, as in JSON). Tensors, typed arrays and arrays with more
+ * than rows x columns elements become a `_tensor` summary (see tensor.ts).
  */
-export function normalize(value: unknown): unknown {
+export function normalize(value: unknown, tensorLimits: TensorLimits = DEFAULT_TENSOR_LIMITS): unknown {
   ancestors.length = 0;
+  limits = tensorLimits;
+  maxWhole = tensorLimits.rows * tensorLimits.columns;
   try {
     return copyValue(value);
   } catch (error) {
@@ -81,6 +93,11 @@ function copyObject(obj: object): unknown {
   if (obj instanceof Date) {
     const t = obj.getTime();
     return Number.isFinite(t) ? obj.toISOString() : null;
+  }
+  const tensor = asTensor(obj);
+  if (tensor) {
+    estimatedBytes += 80 + Math.min(sizeOf(tensor.shape), maxWhole) * 12;
+    return tensorToJson(tensor, limits, copyValue);
   }
   if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return copyToJSON(obj);
   if (obj instanceof Map) return enter(obj) ? copyMap(obj) : marker(obj);
@@ -141,8 +158,19 @@ function copyPlain(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function copyArray(arr: unknown[]): unknown[] {
+function copyArray(arr: unknown[]): unknown {
   const n = arr.length;
+  // Long or nested-and-big arrays become a summary: the cost stays that of rows x columns values.
+  const first = arr[0];
+  if (n > maxWhole || (typeof first === "object" && isList(first))) {
+    const { shape, dtype } = arrayShape(arr);
+    if (sizeOf(shape) > maxWhole) {
+      estimatedBytes += 80 + maxWhole * 12;
+      const out = summary(dtype, shape, sample(arr, shape, false, limits, copyValue));
+      ancestors.pop();
+      return out;
+    }
+  }
   const out = new Array<unknown>(n);
   for (let i = 0; i < n; i++) {
     const v = copyValue(arr[i]);
@@ -172,10 +200,15 @@ function copyIterable(items: Iterable<unknown>): unknown[] {
   return out;
 }
 
-function copyView(view: ArrayBufferView): unknown[] {
+function copyView(view: ArrayBufferView): unknown {
   if (view instanceof DataView) return copyView(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   const arr = view as unknown as ArrayLike<number | bigint>;
   const n = arr.length;
+  if (n > maxWhole) {
+    // Reads only the sampled values: a million-element Float32Array is not copied.
+    estimatedBytes += 80 + maxWhole * 12;
+    return summary(viewDtype(view), [n], sample(arr, [n], true, limits, copyValue));
+  }
   const out = new Array<unknown>(n);
   estimatedBytes += n * 12;
   if (n > 0 && typeof arr[0] === "bigint") {

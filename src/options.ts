@@ -34,12 +34,28 @@ export interface AitherOptions {
   shutdownTimeout?: number;
   /** `"gzip"` compresses bodies of 1 KiB or more where the runtime can. @default "gzip" */
   compression?: "gzip" | "none";
+  /**
+   * Wire protocol. `"otlp"` sends OTLP/HTTP JSON spans to `{endpoint}/v1/traces`, for any
+   * OpenTelemetry Collector (README, "OpenTelemetry (OTLP) export").
+   * @default "aither"
+   */
+  protocol?: "aither" | "otlp";
+  /** `service.name` of the OTLP resource; used with `protocol: "otlp"`. @default "aither-js" */
+  serviceName?: string;
   /** False: every call sends at once, no queue timer (for debugging). @default true */
   enableBackground?: boolean;
   /** Share of predictions kept, 0..1; the rest are counted in `stats().sampled`. Labels are never sampled. @default 1 */
   sampleRate?: number;
   /** Default `environment` of every prediction. */
   environment?: string;
+  /**
+   * Tensors, typed arrays and arrays with more than `tensorSampleRows x tensorSampleColumns`
+   * elements are logged as a `_tensor` summary keeping this many leading rows.
+   * @default 5
+   */
+  tensorSampleRows?: number;
+  /** Leading columns kept in each sampled row of a `_tensor` summary (see `tensorSampleRows`). @default 10 */
+  tensorSampleColumns?: number;
   /** Called with each wire event before it is sent; return it (changed or not) or null to drop it (`filtered`). */
   beforeSend?: (event: WireEvent) => WireEvent | null;
   /** Called with every background error. @default a rate-limited `console.warn` prefixed `[aither]` */
@@ -72,9 +88,13 @@ export interface ResolvedOptions {
   maxRetries: number;
   shutdownTimeout: number;
   compression: "gzip" | "none";
+  protocol: "aither" | "otlp";
+  serviceName: string;
   enableBackground: boolean;
   sampleRate: number;
   environment: string | undefined;
+  tensorSampleRows: number;
+  tensorSampleColumns: number;
   beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
   onError: ((error: AitherError) => void) | undefined;
   onDrop: ((events: WireEvent[], reason: DropReason) => void) | undefined;
@@ -96,8 +116,12 @@ export const DEFAULTS: Readonly<{
   maxRetries: number;
   shutdownTimeout: number;
   compression: "gzip";
+  protocol: "aither";
+  serviceName: string;
   enableBackground: boolean;
   sampleRate: number;
+  tensorSampleRows: number;
+  tensorSampleColumns: number;
 }> = Object.freeze({
   flushInterval: 1000,
   batchSize: 100,
@@ -109,15 +133,20 @@ export const DEFAULTS: Readonly<{
   maxRetries: 5,
   shutdownTimeout: 10_000,
   compression: "gzip",
+  protocol: "aither",
+  serviceName: "aither-js",
   enableBackground: true,
   sampleRate: 1,
+  tensorSampleRows: 5,
+  tensorSampleColumns: 10,
 });
 
 const KNOWN = new Set<string>([
   "apiKey", "endpoint", "flushInterval", "batchSize", "maxBatchBytes", "maxEventBytes",
   "maxQueueSize", "maxQueueBytes", "timeout", "maxRetries", "shutdownTimeout", "compression",
+  "protocol", "serviceName",
   "enableBackground", "sampleRate", "environment", "beforeSend", "onError", "onDrop", "debug",
-  "fetch", "headers", "waitUntil",
+  "fetch", "headers", "waitUntil", "tensorSampleRows", "tensorSampleColumns",
 ]);
 
 function fail(name: string, message: string): never {
@@ -181,6 +210,12 @@ export function resolveOptions(input: AitherOptions | undefined, env: AitherEnv)
   if (compression !== "gzip" && compression !== "none") {
     fail("compression", `must be "gzip" or "none", got ${JSON.stringify(compression)}`);
   }
+  const protocol = o.protocol ?? DEFAULTS.protocol;
+  if (protocol !== "aither" && protocol !== "otlp") {
+    fail("protocol", `must be "aither" or "otlp", got ${JSON.stringify(protocol)}`);
+  }
+  const serviceName = optionalString("serviceName", o.serviceName) ?? DEFAULTS.serviceName;
+  if (serviceName === "") fail("serviceName", "must not be empty");
   const sampleRate = o.sampleRate ?? DEFAULTS.sampleRate;
   if (typeof sampleRate !== "number" || !(sampleRate >= 0 && sampleRate <= 1)) {
     fail("sampleRate", `must be a number from 0 to 1, got ${String(sampleRate)}`);
@@ -214,9 +249,13 @@ export function resolveOptions(input: AitherOptions | undefined, env: AitherEnv)
     maxRetries,
     shutdownTimeout: positiveMs("shutdownTimeout", o.shutdownTimeout, DEFAULTS.shutdownTimeout),
     compression,
+    protocol,
+    serviceName,
     enableBackground: (o.enableBackground as boolean | undefined) ?? DEFAULTS.enableBackground,
     sampleRate,
     environment: optionalString("environment", o.environment),
+    tensorSampleRows: positiveInt("tensorSampleRows", o.tensorSampleRows, DEFAULTS.tensorSampleRows),
+    tensorSampleColumns: positiveInt("tensorSampleColumns", o.tensorSampleColumns, DEFAULTS.tensorSampleColumns),
     beforeSend: optionalFunction("beforeSend", o.beforeSend),
     onError: optionalFunction("onError", o.onError),
     onDrop: optionalFunction("onDrop", o.onDrop),

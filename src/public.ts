@@ -13,4 +13,6 @@ export type { EventKind, LabelInput, PredictionInput } from "./events.ts";
 export { type AitherOptions, DEFAULTS, type FetchLike } from "./options.ts";
 export type { AdapterHost, EncodedBody, RuntimeAdapter, RuntimeName } from "./runtime.ts";
 export type { AitherStats, DropCounts, DropReason, FlushResult, WireEvent, WireLabel, WirePrediction } from "./types.ts";
+export type { TensorSummary } from "./tensor.ts";
 export { VERSION } from "./version.ts";
+export type { WrapArgs, WrapOptions, WrapResult } from "./wrap.ts";

@@ -1,8 +1,9 @@
-import { type Batch, cutBatch, encodeBody, type SerializeContext, splitBatch } from "./batch.ts";
+import { AITHER_FORMAT, type Batch, type BodyFormat, cutBatch, type SerializeContext, splitBatch } from "./batch.ts";
 import { MIN_COMPRESS_BYTES } from "./compress.ts";
 import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError } from "./errors.ts";
 import type { QueuedEvent } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
+import { createOtlpFormat } from "./otlp.ts";
 import type { Outcome } from "./outcome.ts";
 import type { EventQueue } from "./queue.ts";
 import type { Reporter } from "./report.ts";
@@ -49,6 +50,7 @@ const taken = new WeakMap<EncodedBody, { batch: Batch; reported: DropCounts | un
 export class Sender {
   readonly #p: SenderParts;
   readonly #serialize: SerializeContext;
+  readonly #format: BodyFormat;
   readonly #inFlight = new Set<InFlight>();
   #inFlightEvents = 0;
   #pausedUntil = 0;
@@ -60,7 +62,10 @@ export class Sender {
   constructor(parts: SenderParts) {
     this.#p = parts;
     const { options } = parts;
+    const format = options.protocol === "otlp" ? createOtlpFormat(options.serviceName, parts.adapter.name) : AITHER_FORMAT;
+    this.#format = format;
     this.#serialize = {
+      format,
       maxEventBytes: options.maxEventBytes,
       beforeSend: options.beforeSend,
       drop: (event, reason, detail) => parts.drop([event], reason, detail),
@@ -75,8 +80,8 @@ export class Sender {
     };
     if (options.apiKey) this.#headers["X-API-Key"] = options.apiKey;
     this.#urls = {
-      prediction: `${options.endpoint}/v1/predictions/batch`,
-      label: `${options.endpoint}/v1/labels/batch`,
+      prediction: `${options.endpoint}${format.paths.prediction}`,
+      label: `${options.endpoint}${format.paths.label}`,
     };
   }
 
@@ -149,7 +154,7 @@ export class Sender {
       if (kind === undefined) break;
       const batch = cutBatch(queue, kind, options.batchSize, Math.min(maxBytes, options.maxBatchBytes), this.#serialize);
       if (!batch) continue;
-      const body = encodeBody(batch, sentAt, reported, options.apiKey);
+      const body = this.#format.body(batch, sentAt, reported, options.apiKey);
       const encoded: EncodedBody = { kind, url: this.#urls[kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
       taken.set(encoded, { batch, reported });
       reported = undefined;
@@ -290,7 +295,7 @@ export class Sender {
   async #post(batch: Batch): Promise<Outcome> {
     const { options, stats, reporter, adapter } = this.#p;
     const reported = stats.claimUnreported();
-    const json = encodeBody(batch, new Date().toISOString(), reported);
+    const json = this.#format.body(batch, new Date().toISOString(), reported);
     const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
     let body: string | Uint8Array = json;
     if (options.compression === "gzip" && adapter.gzip && json.length >= MIN_COMPRESS_BYTES) {

@@ -8,6 +8,10 @@ import { ROOT, start } from "./harness.ts";
 const examples: Record<string, [string, string[]]> = {
   "node-server.mjs": [process.execPath, ["examples/node-server.mjs"]],
   "bun.ts": [`${ROOT}node_modules/.bin/bun`, ["examples/bun.ts"]],
+  "wrap-function.mjs": [process.execPath, ["examples/wrap-function.mjs"]],
+  "wrap-tfjs.mjs": [process.execPath, ["examples/wrap-tfjs.mjs"]],
+  "wrap-onnx.mjs": [process.execPath, ["examples/wrap-onnx.mjs"]],
+  "wrap-transformers.mjs": [process.execPath, ["examples/wrap-transformers.mjs"]],
   "deno.ts": [`${ROOT}node_modules/.bin/deno`, ["run", "--allow-net=127.0.0.1", "--allow-env=AITHER_ENDPOINT,AITHER_API_KEY", "examples/deno.ts"]],
 };
 

@@ -1,0 +1,155 @@
+import { AitherError, AitherValidationError } from "./errors.ts";
+import type { PredictionInput } from "./events.ts";
+import { kindOf, type ModelKind } from "./model-kinds.ts";
+
+/** Arguments of a wrapped call: the function's parameters, or `unknown[]` for a model object. */
+export type WrapArgs<T> = T extends (...args: infer A) => unknown ? A : unknown[];
+
+/** Result of a wrapped call (awaited): the function's, or `unknown` for a model object. */
+export type WrapResult<T> = T extends (...args: never[]) => infer R ? Awaited<R> : unknown;
+
+/** Options of `wrap()`. See the README section "Wrap your model". */
+export interface WrapOptions<T = unknown> {
+  /** The model's name, 1 to 256 characters. Required, except for the Workers AI binding (its model name). */
+  modelId?: string;
+  /** Version of the model. */
+  modelVersion?: string;
+  /** Deployment environment. @default the client's `environment` option */
+  environment?: string;
+  /** What to log as `features`, from the call's arguments. @default the input (first argument; all arguments of a plain function that takes several) */
+  features?: (...args: WrapArgs<T>) => unknown;
+  /** What to log as `prediction`, from the (awaited) result. @default the result */
+  prediction?: (result: WrapResult<T>) => unknown;
+  /** Plain object of extra context, or a function of the call's arguments that returns one. */
+  metadata?: Record<string, unknown> | ((...args: WrapArgs<T>) => Record<string, unknown> | undefined);
+  /** Share of calls logged, 0..1 (on top of the client's `sampleRate`). @default 1 */
+  sampleRate?: number;
+  /** Called with the id of each logged prediction and the call's result, for `logLabel` later. */
+  onLogged?: (id: string, result: WrapResult<T>) => void;
+}
+
+/** What a wrapper needs from its client. */
+export interface WrapHost {
+  log(input: PredictionInput): string;
+  report(error: AitherError): void;
+  /** Count a call left out by the wrap's `sampleRate`. */
+  sampled(): void;
+}
+
+type Options = WrapOptions<(...args: unknown[]) => unknown>;
+type Fn = (...args: unknown[]) => unknown;
+// The type each option must have (metadata: an object or a function of the arguments).
+const TYPES: Record<string, string> = {
+  modelId: "string",
+  modelVersion: "string",
+  environment: "string",
+  features: "function",
+  prediction: "function",
+  onLogged: "function",
+  metadata: "object function",
+  sampleRate: "number",
+};
+
+// Result object -> id of the prediction logged for it. Weak: results are garbage-collected as usual.
+const ids = new WeakMap<object, string>();
+
+/** The id of the prediction logged for a wrapped call's result (an object: tensor, array, output map), if any. */
+export function predictionIdOf(result: unknown): string | undefined {
+  return ids.get(result as object); // undefined for a primitive: WeakMap.get does not throw
+}
+
+/**
+ * Wrap a model so that every call logs one prediction. The wrapper is a Proxy: it has the
+ * target's properties, sync calls stay sync, a Promise result is logged when it resolves,
+ * errors are thrown unchanged and nothing is logged for them.
+ * @throws {AitherValidationError} if the target is not a kind `wrap` knows or an option is bad.
+ */
+export function createWrapper<T extends object>(target: T, options: WrapOptions<T> | undefined, host: () => WrapHost): T {
+  const kind = kindOf(target);
+  if (!kind) fail("target", "must be a function or a model object with predict() or run()");
+  const o = checkOptions(options as Options | undefined, kind);
+  const call = (fn: Fn, self: unknown, args: unknown[]): unknown => {
+    if (o.sampleRate !== undefined && Math.random() >= o.sampleRate) {
+      try {
+        host().sampled();
+      } catch {
+        // a client that cannot be created reports it on the next logged call
+      }
+      return Reflect.apply(fn, self, args);
+    }
+    const start = performance.now();
+    const result = Reflect.apply(fn, self, args); // a throw passes through: nothing to log
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+      return (result as PromiseLike<unknown>).then((value) => {
+        record(o, kind, host, args, value, performance.now() - start);
+        return value;
+      });
+    }
+    record(o, kind, host, args, result, performance.now() - start);
+    return result;
+  };
+  if (kind.methods.length === 0) return new Proxy(target, { apply: (fn, self, args) => call(fn as Fn, self, args) });
+  // Methods run with the original object as `this`: native bindings and classes with private
+  // fields reject a Proxy, and a model calling its own methods inside must not log twice.
+  const cache = new Map<PropertyKey, [unknown, unknown]>();
+  return new Proxy(target, {
+    get(t, key) {
+      const value: unknown = Reflect.get(t, key);
+      if (typeof value !== "function" || key === "constructor") return value;
+      const own = Object.getOwnPropertyDescriptor(t, key);
+      if (own && !own.configurable && !own.writable) return value; // Proxy invariant
+      const hit = cache.get(key);
+      if (hit?.[0] === value) return hit[1];
+      const logs = typeof key === "string" && kind.methods.includes(key);
+      const method = logs ? (...args: unknown[]) => call(value as Fn, t, args) : (value as Fn).bind(t);
+      cache.set(key, [value, method]);
+      return method;
+    },
+    set: (t, key, value) => Reflect.set(t, key, value),
+  });
+}
+
+/** Log one call. Never throws: a failing callback or option is reported through onError. */
+function record(o: Options, kind: ModelKind, host: () => WrapHost, args: unknown[], result: unknown, latencyMs: number): void {
+  let h: WrapHost | undefined;
+  try {
+    h = host();
+    const meta = o.metadata;
+    const id = h.log({
+      // Workers AI: run(model, inputs) names the model; an explicit modelId wins.
+      modelId: o.modelId ?? (typeof args[0] === "string" ? args[0] : kind.name),
+      // A stream (Workers AI `stream: true`) cannot be read without taking it from the caller.
+      prediction: (o.prediction ? o.prediction(result) : typeof (result as ReadableStream | null)?.getReader === "function" ? null : result) ?? null,
+      features: o.features ? o.features(...args) : kind.input >= 0 ? args[kind.input] : args.length > 1 ? args : args[0],
+      metadata: typeof meta === "function" ? meta(...args) : meta,
+      modelVersion: o.modelVersion,
+      environment: o.environment,
+      latencyMs,
+    });
+    if (Object(result) === result) ids.set(result as object, id); // objects and functions only
+    o.onLogged?.(id, result);
+  } catch (error) {
+    const e = new AitherError("callback", `wrap: could not log a call: ${(error as Error)?.message ?? error}`, { cause: error });
+    // No client (bad AITHER_* settings): the console is the only place left to say so.
+    if (h) h.report(e);
+    else console.warn(`[aither] ${e.message}`);
+  }
+}
+
+function fail(field: string, message: string): never {
+  throw new AitherValidationError(field, `${field} ${message}`);
+}
+
+function checkOptions(options: Options | undefined, kind: ModelKind): Options {
+  const o = (options ?? {}) as Record<string, unknown>;
+  if (typeof o !== "object" || o === null) fail("options", "must be an object");
+  for (const key in o) {
+    const v = o[key];
+    if (!TYPES[key]) fail(key, "is not a known wrap option");
+    if (v !== undefined && (v === null || !TYPES[key].includes(typeof v))) fail(key, `must be a ${TYPES[key].replace(" ", " or ")}, got ${v === null ? "null" : typeof v}`);
+  }
+  if (o.modelId === "" || (o.modelId === undefined && kind.name !== "workers-ai")) fail("modelId", "is required: the model's name");
+  const rate = o.sampleRate as number | undefined;
+  if (!(rate === undefined || (rate >= 0 && rate <= 1))) fail("sampleRate", `must be a number from 0 to 1, got ${rate}`);
+  return o as Options;
+}
