@@ -24,6 +24,7 @@ import { createGlobalApi, type GlobalApi } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
+import { createOtlpFormat } from "../src/otlp.ts";
 
 export * from "../src/public.ts";
 
@@ -44,6 +45,7 @@ export function createWorkerdAdapter(): RuntimeAdapter {
     },
     gzip: streamGzip(),
     transport: ofetchTransport,
+    otlp: createOtlpFormat,
     // workerd forbids I/O on behalf of another request, and a request awaiting a fetch that
     // another request started hangs without an error: each flush waits for its own requests only.
     isolatedFlush: true,

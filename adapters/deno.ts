@@ -17,6 +17,7 @@ import { createGlobalApi, type GlobalApi } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
 import type { AdapterHost, RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
+import { createOtlpFormat } from "../src/otlp.ts";
 
 export * from "../src/public.ts";
 
@@ -48,6 +49,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     // the entry needs no node: module and runs on Deno Deploy as is.
     gzip: streamGzip(),
     transport: ofetchTransport,
+    otlp: createOtlpFormat,
   };
 }
 

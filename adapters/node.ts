@@ -19,6 +19,7 @@ import type { AitherOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
 import { attachExitHooks } from "./node-exit.ts";
+import { createOtlpFormat } from "../src/otlp.ts";
 
 export * from "../src/public.ts";
 
@@ -56,6 +57,7 @@ export function createNodeAdapter(options?: Pick<NodeOptions, "handleSignals">):
     // chunking and callbacks than on compressing; a 512 KB body (maxBatchBytes) stays ~3 ms.
     gzip: async (data) => gzipSync(data, { level: constants.Z_BEST_SPEED }),
     transport: ofetchTransport,
+    otlp: createOtlpFormat,
   };
 }
 

@@ -54,6 +54,9 @@ export class AitherClient {
   constructor(options: AitherOptions | undefined, adapter: RuntimeAdapter) {
     this.#options = resolveOptions(options, readEnv());
     this.#adapter = adapter;
+    if (this.#options.protocol === "otlp" && !adapter.otlp) {
+      throw new AitherValidationError("protocol", `protocol "otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`);
+    }
     const o = this.#options;
     this.#tensorLimits = { rows: o.tensorSampleRows, columns: o.tensorSampleColumns };
     this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes);

@@ -2,6 +2,8 @@ import type { Gzip } from "./compress.ts";
 import { streamGzip } from "./compress.ts";
 import type { AitherError } from "./errors.ts";
 import type { EventKind } from "./events.ts";
+import type { BodyFormat } from "./batch.ts";
+import { createOtlpFormat } from "./otlp.ts";
 import type { TransportFactory } from "./transport.ts";
 import { ofetchTransport } from "./transport-ofetch.ts";
 import type { FlushResult } from "./types.ts";
@@ -65,6 +67,11 @@ export interface RuntimeAdapter {
   /** Builds the HTTP transport (ofetch on servers, plain fetch in the browser). */
   readonly transport: TransportFactory;
   /**
+   * The OTLP body format, for `protocol: "otlp"`. Server entries supply it; the browser entry
+   * leaves it out (its unload path cannot speak OTLP, and pages should not carry the encoder).
+   */
+  readonly otlp?: (serviceName: string, runtime: RuntimeName) => BodyFormat;
+  /**
    * True where a flush must never wait on a request another flush started (workerd forbids
    * I/O across requests): each flush sends what it takes and waits for that only.
    */
@@ -113,5 +120,6 @@ export function createPortableAdapter(name: RuntimeName = detectRuntime()): Runt
     },
     gzip: streamGzip(),
     transport: ofetchTransport,
+    otlp: createOtlpFormat,
   };
 }

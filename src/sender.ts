@@ -3,7 +3,6 @@ import { MIN_COMPRESS_BYTES } from "./compress.ts";
 import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError } from "./errors.ts";
 import type { QueuedEvent } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { createOtlpFormat } from "./otlp.ts";
 import type { Outcome } from "./outcome.ts";
 import type { EventQueue } from "./queue.ts";
 import type { Reporter } from "./report.ts";
@@ -62,7 +61,7 @@ export class Sender {
   constructor(parts: SenderParts) {
     this.#p = parts;
     const { options } = parts;
-    const format = options.protocol === "otlp" ? createOtlpFormat(options.serviceName, parts.adapter.name) : AITHER_FORMAT;
+    const format = options.protocol === "otlp" && parts.adapter.otlp ? parts.adapter.otlp(options.serviceName, parts.adapter.name) : AITHER_FORMAT;
     this.#format = format;
     this.#serialize = {
       format,
