@@ -9,13 +9,21 @@ describe("createId", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("falls back to getRandomValues where randomUUID is missing (insecure pages)", () => {
-    const original = globalThis.crypto.randomUUID;
-    Object.defineProperty(globalThis.crypto, "randomUUID", { value: undefined, configurable: true });
+  it("spreads the hex digits evenly (the random bytes are used, not a counter)", () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) for (const ch of createId().replace(/-/g, "").slice(16)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(16);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(1500); // 32000 digits / 16 = 2000 each
+  });
+
+  it("works where Web Crypto is missing", async () => {
+    const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+    Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true });
     try {
-      expect(createId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ids = Array.from({ length: 300 }, createId); // more than one pool refill
+      expect(new Set(ids).size).toBe(300);
     } finally {
-      Object.defineProperty(globalThis.crypto, "randomUUID", { value: original, configurable: true });
+      if (original) Object.defineProperty(globalThis, "crypto", original);
     }
   });
 });
