@@ -19,6 +19,7 @@ import type { AitherOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
 import { attachExitHooks } from "./node-exit.ts";
+import { nodeHttpTransport } from "./node-http.ts";
 import { createOtlpFormat } from "../src/otlp.ts";
 
 export * from "../src/public.ts";
@@ -34,11 +35,13 @@ export interface NodeOptions extends AitherOptions {
   handleSignals?: boolean;
 }
 
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
 /** Create the adapter for Node or Bun. */
 export function createNodeAdapter(options?: Pick<NodeOptions, "handleSignals">): RuntimeAdapter {
   const handleSignals = options?.handleSignals === true;
   return {
-    name: typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "node",
+    name: isBun ? "bun" : "node",
     startTimer(tick, intervalMs) {
       const timer = setInterval(tick, intervalMs);
       timer.unref();
@@ -56,7 +59,8 @@ export function createNodeAdapter(options?: Pick<NodeOptions, "handleSignals">):
     // a 30 KB batch takes ~0.2 ms, while the async stream API spent more CPU on its own
     // chunking and callbacks than on compressing; a 512 KB body (maxBatchBytes) stays ~3 ms.
     gzip: async (data) => gzipSync(data, { level: constants.Z_BEST_SPEED }),
-    transport: ofetchTransport,
+    // Bun implements node:http over its own fetch, which is fast already.
+    transport: isBun ? ofetchTransport : nodeHttpTransport,
     otlp: createOtlpFormat,
   };
 }

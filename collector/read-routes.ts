@@ -13,7 +13,7 @@ const DEFAULT_LIMIT = 100;
  * `GET /v1/predictions?model_id=&limit=`, `GET /v1/labels?prediction_id=&limit=` (newest last,
  * limit 100 by default) and `GET /v1/stats`.
  */
-export function readRoute(store: Store, url: URL): ReadAnswer | undefined {
+export function readRoute(store: Store, url: URL, wireBytes = 0): ReadAnswer | undefined {
   const query = url.searchParams;
   switch (url.pathname) {
     case "/v1/predictions":
@@ -35,6 +35,7 @@ export function readRoute(store: Store, url: URL): ReadAnswer | undefined {
         by_model: byModel,
         duplicates: store.duplicates(),
         client_dropped: store.clientDropped(),
+        wire_bytes: wireBytes,
       };
       return { status: 200, body: stats };
     }

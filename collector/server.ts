@@ -92,6 +92,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     return typeof inBody === "string" && apiKeys.has(inBody);
   };
 
+  // Bytes of batch bodies as they came over the wire (compressed), for GET /v1/stats.
+  let wireBytes = 0;
+
   const handleBatch = async (req: IncomingMessage, res: ServerResponse, kind: EventKind | "traces", raw: RawBody) => {
     const record: RequestRecord = {
       method: "POST",
@@ -103,6 +106,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     };
     requests.push(record);
     if (requests.length > MAX_RECORDS) requests.shift();
+    wireBytes += Number(req.headers["content-length"] ?? 0);
     const latency = faults.latencyMs;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     let body: unknown;
@@ -176,7 +180,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     if (path.startsWith("/v1/") && req.method === "GET" && !authorized(req)) {
       return sendJson(res, 401, { error: "missing or unknown API key (X-API-Key)" });
     }
-    const read = req.method === "GET" ? readRoute(store, url) : undefined;
+    const read = req.method === "GET" ? readRoute(store, url, wireBytes) : undefined;
     if (read) return sendJson(res, read.status, read.body);
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };

@@ -1,5 +1,6 @@
 import type { Collector } from "../../collector/index.ts";
-import { AitherClient } from "../../src/index.ts";
+// The Node entry: what Node users get (node:http transport, zlib gzip, exit hooks).
+import { AitherClient } from "../../adapters/node.ts";
 import type { AitherError } from "../../src/errors.ts";
 import type { AitherOptions } from "../../src/options.ts";
 import type { DropReason, WireEvent } from "../../src/types.ts";
