@@ -1,25 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Collector } from "../../collector/index.ts";
 import { AitherClient } from "../../src/index.ts";
 import * as aither from "../../src/index.ts";
-import type { AitherOptions } from "../../src/options.ts";
-import { eventually, startTestCollector, storedIds } from "../helpers/collector.ts";
-import { logMany, type RecordingClient, recordingClient } from "./helpers.ts";
+import { eventually, storedIds } from "../helpers/collector.ts";
+import { logMany, useTestBed } from "./helpers.ts";
 
-const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
+const { collector, client, track } = useTestBed();
 afterEach(async () => {
   await aither.close({ timeoutMs: 500 });
-  for (const x of open.splice(0).reverse()) await x.close({ timeoutMs: 500 });
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
-
-async function collector(options: Parameters<typeof startTestCollector>[0] = {}): Promise<Collector> {
-  const c = await startTestCollector(options);
-  open.push(c);
-  return c;
-}
-const client = (c: Collector, options: AitherOptions = {}): RecordingClient => recordingClient(c, options, open);
 
 describe("module-level API", () => {
   it("init, logPrediction, logLabel, flush and close work on one global client", async () => {
@@ -61,7 +51,7 @@ describe("client modes", () => {
     vi.stubEnv("AITHER_ENDPOINT", "");
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const sdk = new AitherClient({});
-    open.push(sdk);
+    track(sdk);
     const id = sdk.logPrediction({ modelId: "m", prediction: 1 });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(sdk.stats().queued).toBe(0);

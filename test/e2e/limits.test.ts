@@ -1,22 +1,10 @@
 import { createServer } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Collector } from "../../collector/index.ts";
-import type { AitherOptions } from "../../src/options.ts";
-import { startTestCollector, storedIds } from "../helpers/collector.ts";
-import { logMany, type RecordingClient, recordingClient } from "./helpers.ts";
+import { storedIds } from "../helpers/collector.ts";
+import { logMany, useTestBed } from "./helpers.ts";
 
-const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
-afterEach(async () => {
-  // Clients first (they flush into the collector), newest first.
-  for (const x of open.splice(0).reverse()) await x.close({ timeoutMs: 500 });
-});
-
-async function collector(options: Parameters<typeof startTestCollector>[0] = {}): Promise<Collector> {
-  const c = await startTestCollector(options);
-  open.push(c);
-  return c;
-}
-const client = (c: Collector, options: AitherOptions = {}): RecordingClient => recordingClient(c, options, open);
+const { collector, client } = useTestBed();
 
 /** A loopback port with nothing listening on it. */
 async function deadPort(): Promise<number> {

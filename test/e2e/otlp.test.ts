@@ -1,24 +1,11 @@
 import { gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Collector } from "../../collector/index.ts";
-import type { AitherOptions } from "../../src/options.ts";
-import { startTestCollector, storedIds } from "../helpers/collector.ts";
-import { logMany, type RecordingClient, recordingClient } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { storedIds } from "../helpers/collector.ts";
+import { logMany, useTestBed } from "./helpers.ts";
 
 // protocol: "otlp" against the real collector's /v1/traces: same batching, retries and ids.
 
-const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close({ timeoutMs: 500 });
-});
-
-async function collector(options: Parameters<typeof startTestCollector>[0] = {}): Promise<Collector> {
-  const c = await startTestCollector(options);
-  open.push(c);
-  return c;
-}
-
-const client = (c: Collector, options: AitherOptions = {}): RecordingClient => recordingClient(c, { protocol: "otlp", ...options }, open);
+const { collector, client } = useTestBed({ protocol: "otlp" });
 
 describe("OTLP export", () => {
   it("sends predictions and labels as spans to /v1/traces with the usual headers", async () => {
