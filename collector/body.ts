@@ -1,8 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
-
-const gunzipAsync = promisify(gunzip);
+import { gunzipSync } from "node:zlib";
 
 /** A request problem with the HTTP status to answer; the message goes into `{"error": ...}`. */
 export class RequestError extends Error {
@@ -57,7 +54,10 @@ export async function decodeJsonBody(headers: IncomingHttpHeaders, raw: RawBody,
   let bytes = raw.bytes;
   if (encoding === "gzip" || encoding === "x-gzip") {
     try {
-      bytes = await gunzipAsync(bytes, { maxOutputLength: maxBytes });
+      // Sync: a batch body inflates in well under a millisecond, and zlib's async stream API
+      // spent more CPU on its chunking and callbacks than on inflating (a third of the
+      // collector's time under the bench).
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
       if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
         throw new RequestError(413, `gunzipped body is larger than the ${maxBytes} byte limit`);
