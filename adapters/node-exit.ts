@@ -78,7 +78,10 @@ function onExit(): void {
 // flush, then remove ours and raise the signal again so the default action ends the process
 // with the signal's status (143 for SIGTERM, 130 for SIGINT), as a supervisor expects.
 function onSignal(signal: HandledSignal): void {
-  if (onSignalRunning) return reraise(signal); // a second Ctrl-C: stop waiting
+  if (onSignalRunning) {
+    reraise(signal); // a second Ctrl-C: stop waiting
+    return;
+  }
   onSignalRunning = true;
   const flushes = [...entries].map(({ host }) => host.flush({ timeoutMs: host.shutdownTimeout }));
   void Promise.all(flushes).then(() => {

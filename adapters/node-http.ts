@@ -30,7 +30,12 @@ export const nodeHttpTransport: TransportFactory = (options) => {
             res.on("error", reject);
             res.on("end", () => {
               const retryAfter = res.headers["retry-after"];
-              resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", retryAfter: typeof retryAfter === "string" ? retryAfter : null, body: Buffer.concat(chunks).toString("utf8") });
+              resolve({
+                status: res.statusCode ?? 0,
+                statusText: res.statusMessage ?? "",
+                retryAfter: typeof retryAfter === "string" ? retryAfter : null,
+                body: Buffer.concat(chunks).toString("utf8"),
+              });
             });
           },
         );

@@ -20,10 +20,7 @@ export interface FaultOptions {
 }
 
 /** What to do with one batch request. */
-export type FaultDecision =
-  | { kind: "pass" }
-  | { kind: "fail"; status: number; retryAfter?: string }
-  | { kind: "drop" };
+export type FaultDecision = { kind: "pass" } | { kind: "fail"; status: number; retryAfter?: string } | { kind: "drop" };
 
 /** Decides per request; counts requests for `failFirst` and `dropFirst`. */
 export interface Faults {

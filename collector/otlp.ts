@@ -33,7 +33,8 @@ export function countSpans(body: unknown): number {
  * @throws {RequestError} 400 naming the span and field, e.g. "span 2 (ml.prediction) has no ml.model.name".
  */
 export function parseTraces(body: unknown): ParsedTraces {
-  if (!isObject(body) || !Array.isArray(body.resourceSpans)) throw new RequestError(400, 'body must be an OTLP ExportTraceServiceRequest with a "resourceSpans" array');
+  if (!isObject(body) || !Array.isArray(body.resourceSpans))
+    throw new RequestError(400, 'body must be an OTLP ExportTraceServiceRequest with a "resourceSpans" array');
   const out: ParsedTraces = { predictions: [], labels: [] };
   let index = 0;
   for (const scope of scopes(body)) {

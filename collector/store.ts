@@ -121,14 +121,8 @@ export function createStore(options: StoreOptions = {}): Store {
     addClientDropped(counts) {
       for (const [reason, n] of Object.entries(counts)) dropped[reason] = (dropped[reason] ?? 0) + n;
     },
-    predictions: (filter = {}) =>
-      select(preds, filter.modelId === undefined ? undefined : (e) => e.model_id === filter.modelId, filter.limit),
-    labels: (filter = {}) =>
-      select(
-        labels,
-        filter.predictionId === undefined ? undefined : (e) => e.prediction_id === filter.predictionId,
-        filter.limit,
-      ),
+    predictions: (filter = {}) => select(preds, filter.modelId === undefined ? undefined : (e) => e.model_id === filter.modelId, filter.limit),
+    labels: (filter = {}) => select(labels, filter.predictionId === undefined ? undefined : (e) => e.prediction_id === filter.predictionId, filter.limit),
     counts: () => ({ ...byModel }),
     duplicates: () => dupes,
     clientDropped: () => ({ ...dropped }),
@@ -159,11 +153,7 @@ function parseLine(line: string): StoredLine | undefined {
   return undefined;
 }
 
-function select(
-  events: StoredEvent[],
-  keep: ((event: StoredEvent) => boolean) | undefined,
-  limit: number | undefined,
-): StoredEvent[] {
+function select(events: StoredEvent[], keep: ((event: StoredEvent) => boolean) | undefined, limit: number | undefined): StoredEvent[] {
   const matched = keep ? events.filter(keep) : events;
   return limit === undefined ? matched.slice() : matched.slice(Math.max(0, matched.length - limit));
 }

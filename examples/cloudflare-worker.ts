@@ -21,7 +21,7 @@ function predictChurn(tenure: number, monthlyCharges: number): number {
 
 export default aither.withAither(
   {
-    async fetch(request: Request, env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Response> {
+    async fetch(request: Request, _env: Env, _ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Response> {
       const url = new URL(request.url);
       const tenure = Number(url.searchParams.get("tenure") ?? 24);
       const monthlyCharges = Number(url.searchParams.get("charges") ?? 65.5);
@@ -37,7 +37,7 @@ export default aither.withAither(
     },
 
     // Cron trigger: predictions logged here are flushed when the run ends, like fetch.
-    async scheduled(controller: { cron: string }, env: Env): Promise<void> {
+    async scheduled(controller: { cron: string }, _env: Env): Promise<void> {
       aither.logPrediction({ modelId: "churn-classifier-v2", prediction: predictChurn(12, 80), metadata: { cron: controller.cron } });
     },
   },

@@ -21,10 +21,10 @@ const churn = aither.wrap(predictChurn, {
 for (const tenure of [1, 12, 48]) churn({ tenure, monthly_charges: 65.5 }); // sync: returns the number
 
 // An async model, with the id handed back for a label later.
-const classify = aither.wrap(
-  async (text) => ({ label: /love|great/i.test(text) ? "POSITIVE" : "NEGATIVE", score: 0.97 }),
-  { modelId: "sentiment-rules", metadata: (text) => ({ chars: text.length }) },
-);
+const classify = aither.wrap(async (text) => ({ label: /love|great/i.test(text) ? "POSITIVE" : "NEGATIVE", score: 0.97 }), {
+  modelId: "sentiment-rules",
+  metadata: (text) => ({ chars: text.length }),
+});
 const answer = await classify("I love this product");
 const id = aither.predictionIdOf(answer);
 console.log(`logged prediction ${id}: ${answer.label}`);

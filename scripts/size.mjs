@@ -8,7 +8,17 @@ import { build } from "esbuild";
 const budgets = JSON.parse(readFileSync(".size-limit.json", "utf8"));
 let over = 0;
 for (const { name, path, limit, platform = "browser", conditions = [] } of budgets) {
-  const result = await build({ entryPoints: [path], bundle: true, minify: true, write: false, format: "esm", platform, conditions, target: "es2022", logLevel: "silent" });
+  const result = await build({
+    entryPoints: [path],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    platform,
+    conditions,
+    target: "es2022",
+    logLevel: "silent",
+  });
   const bytes = gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
   const limitBytes = Number.parseFloat(limit) * (/KB$/i.test(limit) ? 1000 : 1);
   const ok = bytes <= limitBytes;

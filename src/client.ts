@@ -55,7 +55,10 @@ export class AitherClient {
     this.#options = resolveOptions(options, readEnv());
     this.#adapter = adapter;
     if (this.#options.protocol === "otlp" && !adapter.otlp) {
-      throw new AitherValidationError("protocol", `protocol "otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`);
+      throw new AitherValidationError(
+        "protocol",
+        `protocol "otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`,
+      );
     }
     const o = this.#options;
     this.#tensorLimits = { rows: o.tensorSampleRows, columns: o.tensorSampleColumns };
@@ -191,7 +194,12 @@ export class AitherClient {
       return;
     }
     const dropped = this.#queue.push(event);
-    if (dropped) this.#drop(dropped, "queue_full", `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`);
+    if (dropped)
+      this.#drop(
+        dropped,
+        "queue_full",
+        `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`,
+      );
     if (!this.#options.enableBackground) {
       // The pass cuts its batch synchronously, before its first await: one request per call.
       this.#sender.immediate().catch((error: unknown) => this.#reporter.error(asAitherError(error)));

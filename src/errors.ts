@@ -1,12 +1,5 @@
 /** Error codes carried by every {@link AitherError}. */
-export type AitherErrorCode =
-  | "validation"
-  | "http"
-  | "network"
-  | "timeout"
-  | "dropped"
-  | "callback"
-  | "config";
+export type AitherErrorCode = "validation" | "http" | "network" | "timeout" | "dropped" | "callback" | "config";
 
 const BRAND = Symbol.for("aither.error");
 

@@ -29,7 +29,8 @@ export function createId(): string {
   if (next + 16 > POOL_BYTES) refill();
   for (let i = 0; i < 16; i++) {
     let b = pool[next + i] as number;
-    if (i === 6) b = (b & 0x0f) | 0x40; // version 4
+    if (i === 6)
+      b = (b & 0x0f) | 0x40; // version 4
     else if (i === 8) b = (b & 0x3f) | 0x80; // variant 10
     const at = AT[i] as number;
     ascii[at] = HEX[b * 2] as number;

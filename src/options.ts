@@ -142,11 +142,32 @@ export const DEFAULTS: Readonly<{
 });
 
 const KNOWN = new Set<string>([
-  "apiKey", "endpoint", "flushInterval", "batchSize", "maxBatchBytes", "maxEventBytes",
-  "maxQueueSize", "maxQueueBytes", "timeout", "maxRetries", "shutdownTimeout", "compression",
-  "protocol", "serviceName",
-  "enableBackground", "sampleRate", "environment", "beforeSend", "onError", "onDrop", "debug",
-  "fetch", "headers", "waitUntil", "tensorSampleRows", "tensorSampleColumns",
+  "apiKey",
+  "endpoint",
+  "flushInterval",
+  "batchSize",
+  "maxBatchBytes",
+  "maxEventBytes",
+  "maxQueueSize",
+  "maxQueueBytes",
+  "timeout",
+  "maxRetries",
+  "shutdownTimeout",
+  "compression",
+  "protocol",
+  "serviceName",
+  "enableBackground",
+  "sampleRate",
+  "environment",
+  "beforeSend",
+  "onError",
+  "onDrop",
+  "debug",
+  "fetch",
+  "headers",
+  "waitUntil",
+  "tensorSampleRows",
+  "tensorSampleColumns",
 ]);
 
 function fail(name: string, message: string): never {

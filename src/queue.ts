@@ -105,7 +105,8 @@ export class EventQueue {
     let dropped: QueuedEvent[] | undefined;
     while (this.length > this.#maxCount || (this.#bytes > this.#maxBytes && this.length > 0)) {
       const oldest = this.shift(this.oldestKind() as EventKind) as QueuedEvent;
-      (dropped ??= []).push(oldest);
+      if (dropped) dropped.push(oldest);
+      else dropped = [oldest];
     }
     return dropped;
   }

@@ -314,7 +314,9 @@ export class Sender {
     if (release) void sending.finally(release);
     options.waitUntil?.(sending);
     const outcome = await sending;
-    reporter.debug(`POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${typeof body === "string" ? body.length : body.byteLength} bytes -> ${outcome.kind}${"status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : ""}`);
+    reporter.debug(
+      `POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${typeof body === "string" ? body.length : body.byteLength} bytes -> ${outcome.kind}${"status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : ""}`,
+    );
     if (outcome.kind === "ok") {
       stats.sent += batch.events.length;
       reporter.recovered();

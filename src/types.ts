@@ -1,12 +1,5 @@
 /** Why an event was dropped; spelled as on the wire (`dropped` in each batch body). */
-export type DropReason =
-  | "queue_full"
-  | "too_large"
-  | "rejected"
-  | "unauthorized"
-  | "filtered"
-  | "closed"
-  | "shutdown_timeout";
+export type DropReason = "queue_full" | "too_large" | "rejected" | "unauthorized" | "filtered" | "closed" | "shutdown_timeout";
 
 /** Every drop reason, in a fixed order. */
 export const DROP_REASONS: readonly DropReason[] = Object.freeze([

@@ -1,5 +1,5 @@
 // Anything outside ASCII; one regex test is cheaper than a per-character loop for typical events.
-const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** UTF-8 byte length of a string, without allocating an encoded copy. */
 export function utf8Bytes(text: string): number {

@@ -146,7 +146,8 @@ function checkOptions(options: Options | undefined, kind: ModelKind): Options {
   for (const key in o) {
     const v = o[key];
     if (!TYPES[key]) fail(key, "is not a known wrap option");
-    if (v !== undefined && (v === null || !TYPES[key].includes(typeof v))) fail(key, `must be a ${TYPES[key].replace(" ", " or ")}, got ${v === null ? "null" : typeof v}`);
+    if (v !== undefined && (v === null || !TYPES[key].includes(typeof v)))
+      fail(key, `must be a ${TYPES[key].replace(" ", " or ")}, got ${v === null ? "null" : typeof v}`);
   }
   if (o.modelId === "" || (o.modelId === undefined && kind.name !== "workers-ai")) fail("modelId", "is required: the model's name");
   const rate = o.sampleRate as number | undefined;

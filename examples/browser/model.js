@@ -20,18 +20,25 @@ for (let i = 0; i < 25; i++) {
   const features = { tenure: (i * 7) % 60, monthly_charges: 20 + ((i * 13) % 90), support_calls: i % 6 };
   const started = performance.now();
   const p = predict(features);
-  ids.push(aither.logPrediction({
-    modelId: model.id,
-    modelVersion: model.version,
-    prediction: Math.round(p * 1000) / 1000,
-    features,
-    metadata: { customer: `c_${i}` },
-    latencyMs: performance.now() - started,
-  }));
-  table.insertAdjacentHTML("beforeend", `<tr><td>c_${i}</td><td>${features.tenure}</td><td>${features.monthly_charges}</td><td>${features.support_calls}</td><td>${p.toFixed(3)}</td></tr>`);
+  ids.push(
+    aither.logPrediction({
+      modelId: model.id,
+      modelVersion: model.version,
+      prediction: Math.round(p * 1000) / 1000,
+      features,
+      metadata: { customer: `c_${i}` },
+      latencyMs: performance.now() - started,
+    }),
+  );
+  table.insertAdjacentHTML(
+    "beforeend",
+    `<tr><td>c_${i}</td><td>${features.tenure}</td><td>${features.monthly_charges}</td><td>${features.support_calls}</td><td>${p.toFixed(3)}</td></tr>`,
+  );
 }
 window.predictionIds = ids;
 
 aither.flush().then((result) => {
-  document.getElementById("status").textContent = result.ok ? `${result.sent} predictions logged` : `not delivered yet: ${result.pending} pending (they are kept and retried)`;
+  document.getElementById("status").textContent = result.ok
+    ? `${result.sent} predictions logged`
+    : `not delivered yet: ${result.pending} pending (they are kept and retried)`;
 });

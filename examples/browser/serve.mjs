@@ -5,7 +5,18 @@ import { createServer } from "node:http";
 import { build } from "esbuild";
 
 const here = new URL(".", import.meta.url);
-const sdk = (await build({ entryPoints: [new URL("../../adapters/browser.ts", here).pathname], bundle: true, write: false, format: "iife", globalName: "aither", platform: "browser", target: "es2022", minify: true })).outputFiles[0].text;
+const sdk = (
+  await build({
+    entryPoints: [new URL("../../adapters/browser.ts", here).pathname],
+    bundle: true,
+    write: false,
+    format: "iife",
+    globalName: "aither",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+  })
+).outputFiles[0].text;
 const files = { "/": "index.html", "/index.html": "index.html", "/model.js": "model.js" };
 const port = Number(process.argv[2] ?? 8080);
 createServer((req, res) => {

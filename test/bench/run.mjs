@@ -9,9 +9,16 @@ const seedEvent = (i) => ({
   modelId: "churn-classifier-v2",
   prediction: 0.73,
   features: {
-    tenure: 24 + (i % 48), monthly_charges: 65.5, total_charges: 1572.4, contract: "month-to-month",
-    payment_method: "electronic_check", internet_service: "fiber_optic", senior_citizen: 0,
-    dependents: 1, paperless_billing: true, num_support_tickets: i % 5,
+    tenure: 24 + (i % 48),
+    monthly_charges: 65.5,
+    total_charges: 1572.4,
+    contract: "month-to-month",
+    payment_method: "electronic_check",
+    internet_service: "fiber_optic",
+    senior_citizen: 0,
+    dependents: 1,
+    paperless_billing: true,
+    num_support_tickets: i % 5,
   },
   metadata: { user_id: `u_${i}`, region: "eu-west-1" },
 });
@@ -87,8 +94,12 @@ const stringifyNs = timeIt((i) => JSON.stringify(inputs[i % 1000]));
   const cpuNsPerEvent = ((cpu.user + cpu.system) * 1000) / N;
   const stats = await (await fetch(`${collector.url}/v1/stats`)).json();
   console.log(`delivered                            ${stats.predictions} of ${N} (flush ok: ${result.ok})`);
-  console.log(`throughput                           ${Math.round(N / ((t1 - t0) / 1000))} events/s (logging ${(logged - t0).toFixed(0)} ms, draining ${(t1 - logged).toFixed(0)} ms)`);
-  console.log(`CPU per delivered event              ${(cpuNsPerEvent / 1000).toFixed(2)} µs (${(cpuNsPerEvent / stringifyNs).toFixed(2)}x JSON.stringify; target <= 3x)`);
+  console.log(
+    `throughput                           ${Math.round(N / ((t1 - t0) / 1000))} events/s (logging ${(logged - t0).toFixed(0)} ms, draining ${(t1 - logged).toFixed(0)} ms)`,
+  );
+  console.log(
+    `CPU per delivered event              ${(cpuNsPerEvent / 1000).toFixed(2)} µs (${(cpuNsPerEvent / stringifyNs).toFixed(2)}x JSON.stringify; target <= 3x)`,
+  );
   console.log(`worst event-loop stall while draining ${(loop.max / 1e6).toFixed(1)} ms (p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms; target < 20)`);
   console.log(`gzip wire bytes per event            ${(stats.wire_bytes / N).toFixed(1)} B (target <= 60)`);
   await client.close();

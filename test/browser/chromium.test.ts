@@ -9,7 +9,16 @@ import { type Collector, startCollector } from "../../collector/index.ts";
 // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core; flags from
 // RUNTIMES.md section 8. The page is served from 127.0.0.1:A, the collector listens on
 // 127.0.0.1:B, so every request is cross-origin.
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const EXAMPLE = new URL("../../examples/browser/", import.meta.url);
 
@@ -55,7 +64,17 @@ function hide(page: Page): Promise<void> {
 beforeAll(async () => {
   collector = await startCollector({ port: 0 });
   port = collector.port;
-  const sdk = (await build({ entryPoints: ["adapters/browser.ts"], bundle: true, write: false, format: "iife", globalName: "aither", platform: "browser", target: "es2022" })).outputFiles[0]?.text;
+  const sdk = (
+    await build({
+      entryPoints: ["adapters/browser.ts"],
+      bundle: true,
+      write: false,
+      format: "iife",
+      globalName: "aither",
+      platform: "browser",
+      target: "es2022",
+    })
+  ).outputFiles[0]?.text;
   const files: Record<string, [URL, string]> = {
     "/page.html": [new URL("browser-page.html", FIXTURES), "text/html"],
     "/worker.html": [new URL("browser-worker.html", FIXTURES), "text/html"],

@@ -54,7 +54,10 @@ describe("aither collector CLI", () => {
   });
 
   it("takes fault and key flags", async () => {
-    const proc = run(["collector", "--port", "0", "--memory", "--quiet", "--error-rate", "1", "--status", "429", "--retry-after", "2", "--api-key", "k"], tempDir());
+    const proc = run(
+      ["collector", "--port", "0", "--memory", "--quiet", "--error-rate", "1", "--status", "429", "--retry-after", "2", "--api-key", "k"],
+      tempDir(),
+    );
     const [, url] = await proc.line(/listening on (\S+) \(data: memory only\)/);
     const res = await fetch(`${url}/v1/predictions/batch`, { method: "POST", body: "{}" });
     expect(res.status).toBe(429);

@@ -25,11 +25,7 @@ export function predictionBatch(events: unknown[], extra: Record<string, unknown
 }
 
 /** POST a JSON body (optionally gzipped) to a batch route. */
-export function post(
-  url: string,
-  body: unknown,
-  options: { gzip?: boolean; headers?: Record<string, string>; raw?: string } = {},
-): Promise<Response> {
+export function post(url: string, body: unknown, options: { gzip?: boolean; headers?: Record<string, string>; raw?: string } = {}): Promise<Response> {
   const text = options.raw ?? JSON.stringify(body);
   const payload: BodyInit = options.gzip ? new Uint8Array(gzipSync(text)) : text;
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };

@@ -31,7 +31,10 @@ describe("collector store", () => {
     const store = createStore({ file });
     store.addPredictions([prediction("a"), prediction("a"), prediction("b")]);
     await store.close();
-    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ kind: "prediction", event: { id: "a", model_id: "churn-v2" } });
     expect(typeof lines[0]?.received_at).toBe("string");

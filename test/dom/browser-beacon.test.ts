@@ -13,7 +13,9 @@ function client(options: ConstructorParameters<typeof AitherClient>[0] = {}): Ai
 }
 
 /** Beacon bodies the page handed over: URL, type, size, and the ids inside. */
-async function beaconBodies(spy: { mock: { calls: unknown[][] } }): Promise<{ url: string; type: string; size: number; ids: string[]; body: Record<string, unknown> }[]> {
+async function beaconBodies(spy: {
+  mock: { calls: unknown[][] };
+}): Promise<{ url: string; type: string; size: number; ids: string[]; body: Record<string, unknown> }[]> {
   return Promise.all(
     spy.mock.calls.map(async ([url, data]) => {
       const blob = data as Blob;

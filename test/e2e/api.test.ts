@@ -100,7 +100,10 @@ describe("client modes", () => {
     await sdk.close();
     sdk.logPrediction({ modelId: "m", prediction: 1 });
     sdk.logPrediction({ modelId: "m", prediction: 2 });
-    expect(dropped).toEqual([[1, "closed"], [1, "closed"]]);
+    expect(dropped).toEqual([
+      [1, "closed"],
+      [1, "closed"],
+    ]);
     expect(sdk.stats().droppedByReason).toEqual({ closed: 2 });
     expect(warn).toHaveBeenCalledTimes(1);
   });

@@ -15,9 +15,7 @@ describe("OTLP export", () => {
     const labelId = sdk.logLabel({ predictionId: ids[3] as string, label: 1, metadata: { source: "crm" } });
     expect(await sdk.flush()).toEqual({ ok: true, sent: 26, dropped: 0, pending: 0 });
     expect(storedIds(c).sort()).toEqual([...ids].sort());
-    expect(c.store.labels()).toEqual([
-      { id: labelId, prediction_id: ids[3], label: 1, metadata: { source: "crm" }, timestamp: expect.any(String) },
-    ]);
+    expect(c.store.labels()).toEqual([{ id: labelId, prediction_id: ids[3], label: 1, metadata: { source: "crm" }, timestamp: expect.any(String) }]);
     expect(c.requests.every((r) => r.path === "/v1/traces" && r.status === 200)).toBe(true);
     expect(c.requests.map((r) => r.events).sort((a, b) => a - b)).toEqual([1, 5, 10, 10]);
     for (const r of c.requests) {
@@ -28,7 +26,12 @@ describe("OTLP export", () => {
     }
     expect(c.requests.filter((r) => r.events === 10).every((r) => r.headers["content-encoding"] === "gzip")).toBe(true);
     const stored = c.store.predictions({ modelId: "churn-classifier-v2" }).find((p) => p.id === ids[24]);
-    expect(stored).toMatchObject({ model_id: "churn-classifier-v2", prediction: 24 / 25, features: { tenure: 24, monthly_charges: 65.5 }, metadata: { user_id: "u_24" } });
+    expect(stored).toMatchObject({
+      model_id: "churn-classifier-v2",
+      prediction: 24 / 25,
+      features: { tenure: 24, monthly_charges: 65.5 },
+      metadata: { user_id: "u_24" },
+    });
   });
 
   it("keeps every field a prediction can carry, and caller-chosen ids", async () => {
@@ -49,7 +52,16 @@ describe("OTLP export", () => {
     await sdk.flush();
     expect(id).toBe("order-42");
     expect(c.store.predictions()).toEqual([
-      { id: "order-42", model_id: "fraud", prediction: { label: "fraud", score: 0.97 }, features: [1, 2, 3], model_version: "3.1.0", environment: "staging", latency_ms: 12.5, timestamp },
+      {
+        id: "order-42",
+        model_id: "fraud",
+        prediction: { label: "fraud", score: 0.97 },
+        features: [1, 2, 3],
+        model_version: "3.1.0",
+        environment: "staging",
+        latency_ms: 12.5,
+        timestamp,
+      },
     ]);
     expect(c.store.labels()).toMatchObject([{ id: "label-1", prediction_id: "order-42", label: "fraud" }]);
   });

@@ -59,10 +59,13 @@ describe("wrap: plain functions", () => {
   it("logs an async function's result when its promise resolves, and onLogged gets the id", async () => {
     const { c, sdk } = await setup();
     const logged: [string, unknown][] = [];
-    const predict = sdk.wrap(async (text: string) => {
-      await new Promise((r) => setTimeout(r, 30));
-      return { label: text.includes("good") ? "POSITIVE" : "NEGATIVE", score: 0.91 };
-    }, { modelId: "sentiment-async", onLogged: (id, result) => logged.push([id, result]) });
+    const predict = sdk.wrap(
+      async (text: string) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return { label: text.includes("good") ? "POSITIVE" : "NEGATIVE", score: 0.91 };
+      },
+      { modelId: "sentiment-async", onLogged: (id, result) => logged.push([id, result]) },
+    );
     const pending = predict("a good day");
     expect(pending).toBeInstanceOf(Promise);
     expect(sdk.stats().queued).toBe(0); // nothing yet: the result is not there
@@ -79,14 +82,20 @@ describe("wrap: plain functions", () => {
   it("rethrows sync errors and rejections unchanged and logs nothing for them", async () => {
     const { c, sdk } = await setup();
     const boom = new RangeError("bad input");
-    const sync = sdk.wrap((x: number) => {
-      if (x < 0) throw boom;
-      return x;
-    }, { modelId: "m" });
-    const async = sdk.wrap(async (x: number) => {
-      if (x < 0) throw boom;
-      return x;
-    }, { modelId: "m" });
+    const sync = sdk.wrap(
+      (x: number) => {
+        if (x < 0) throw boom;
+        return x;
+      },
+      { modelId: "m" },
+    );
+    const async = sdk.wrap(
+      async (x: number) => {
+        if (x < 0) throw boom;
+        return x;
+      },
+      { modelId: "m" },
+    );
     expect(() => sync(-1)).toThrow(boom);
     await expect(async(-1)).rejects.toBe(boom);
     expect(sync(2)).toBe(2);
@@ -190,7 +199,21 @@ describe("wrap: onnxruntime-node", () => {
     await sdk.flush();
     const events = stored(c);
     expect(events.map((e) => e.id)).toEqual(ids);
-    expect(events[0]).toMatchObject({ model_id: "onnx-linear", features: { X: [[1, 2, 3], [4, 5, 6]] }, prediction: { Y: [[-4, 0.75], [-5.5, 4.5]] } });
+    expect(events[0]).toMatchObject({
+      model_id: "onnx-linear",
+      features: {
+        X: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      },
+      prediction: {
+        Y: [
+          [-4, 0.75],
+          [-5.5, 4.5],
+        ],
+      },
+    });
     expect(events[1]).toMatchObject({
       features: { X: { _tensor: { dtype: "float32", shape: [100, 3], sample: Array(5).fill([1, 1, 1]), truncated: true } } },
       prediction: { Y: { _tensor: { dtype: "float32", shape: [100, 2], sample: Array(5).fill([-0.5, 1.25]), truncated: true } } },
@@ -215,17 +238,36 @@ describe("wrap: transformers.js", () => {
     const result = (await wrapped("I love this")) as unknown;
     expect(result).toEqual([{ label: "POSITIVE", score: 0.98 }]);
     await sdk.flush();
-    expect(stored(c)[0]).toMatchObject({ id: aither.predictionIdOf(result), model_id: "distilbert-sst2", features: "I love this", prediction: [{ label: "POSITIVE", score: 0.98 }] });
+    expect(stored(c)[0]).toMatchObject({
+      id: aither.predictionIdOf(result),
+      model_id: "distilbert-sst2",
+      features: "I love this",
+      prediction: [{ label: "POSITIVE", score: 0.98 }],
+    });
   });
 
   it("summarises a transformers.js Tensor in features and logs a small one whole", async () => {
     const { c, sdk } = await setup({ tensorSampleRows: 2, tensorSampleColumns: 3 });
-    const embed = sdk.wrap((ids: HfTensor) => new HfTensor("float32", Float32Array.from([0.25, 0.5]), [1, 2]), { modelId: "embedder" });
-    const input = new HfTensor("int64", BigInt64Array.from({ length: 24 }, (_, i) => BigInt(i)), [4, 6]);
+    const embed = sdk.wrap((_ids: HfTensor) => new HfTensor("float32", Float32Array.from([0.25, 0.5]), [1, 2]), { modelId: "embedder" });
+    const input = new HfTensor(
+      "int64",
+      BigInt64Array.from({ length: 24 }, (_, i) => BigInt(i)),
+      [4, 6],
+    );
     embed(input);
     await sdk.flush();
     expect(stored(c)[0]).toMatchObject({
-      features: { _tensor: { dtype: "int64", shape: [4, 6], sample: [["0", "1", "2"], ["6", "7", "8"]], truncated: true } },
+      features: {
+        _tensor: {
+          dtype: "int64",
+          shape: [4, 6],
+          sample: [
+            ["0", "1", "2"],
+            ["6", "7", "8"],
+          ],
+          truncated: true,
+        },
+      },
       prediction: [[0.25, 0.5]],
     });
   });

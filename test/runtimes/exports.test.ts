@@ -42,7 +42,16 @@ const dist = (file: string) => `file://${ROOT}/dist/${file}`;
 
 /** The dist file esbuild bundles for `import "aither"` with these options. */
 async function bundledEntry(options: BuildOptions): Promise<string> {
-  const result = await build({ entryPoints: ["entry.js"], absWorkingDir: consumer, bundle: true, write: false, format: "esm", metafile: true, logLevel: "silent", ...options });
+  const result = await build({
+    entryPoints: ["entry.js"],
+    absWorkingDir: consumer,
+    bundle: true,
+    write: false,
+    format: "esm",
+    metafile: true,
+    logLevel: "silent",
+    ...options,
+  });
   const entries = Object.keys(result.metafile?.inputs ?? {})
     .map((input) => relative(ROOT, join(consumer, input)))
     .map((path) => path.replace(/^.*?dist\//, "dist/"))
@@ -110,7 +119,9 @@ describe("package boundaries", () => {
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
     const jsr = JSON.parse(await readFile(join(ROOT, "jsr.json"), "utf8")) as { exports: Record<string, unknown> };
     // "./package.json" is npm's own file; JSR publishes no package.json to export.
-    const npmKeys = Object.keys(pkg.exports).filter((k) => k !== "./package.json").sort();
+    const npmKeys = Object.keys(pkg.exports)
+      .filter((k) => k !== "./package.json")
+      .sort();
     const jsrKeys = Object.keys(jsr.exports).sort();
     expect(npmKeys.filter((k) => !jsrKeys.includes(k))).toEqual([]);
     expect(jsrKeys.filter((k) => !npmKeys.includes(k))).toEqual([]);

@@ -206,7 +206,12 @@ describe("withAither in workerd", () => {
     expect(idsTagged(c, "right").sort()).toEqual([...ok.ids].sort());
     // The two refused batches were answered 401 (and dropped as unauthorized, not retried).
     expect(await eventually(() => c.requests.filter((r) => r.status === 401).length === 2)).toBe(true);
-    expect(c.requests.filter((r) => r.status === 401).map((r) => r.headers["x-api-key"]).sort()).toEqual(["ak_wrong", undefined]);
+    expect(
+      c.requests
+        .filter((r) => r.status === 401)
+        .map((r) => r.headers["x-api-key"])
+        .sort(),
+    ).toEqual(["ak_wrong", undefined]);
     expect(c.store.predictions({ limit: 1e9 })).toHaveLength(2);
     expect(wrong.output.join("")).toMatch(/401.*AITHER_API_KEY/);
   });

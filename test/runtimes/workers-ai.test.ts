@@ -98,7 +98,14 @@ describe("wrap(env.AI) inside withAither in workerd", () => {
     expect(body.models).toBe(2);
     expect(body.logId).toMatch(/^log-\d+$/);
     expect(await eventually(() => stored(c).length === 1)).toBe(true);
-    expect(stored(c)[0]).toMatchObject({ model_id: "@cf/huggingface/distilbert-sst-2-int8", features: { text: "good" }, prediction: [{ label: "POSITIVE", score: 0.998 }, { label: "NEGATIVE", score: 0.002 }] });
+    expect(stored(c)[0]).toMatchObject({
+      model_id: "@cf/huggingface/distilbert-sst-2-int8",
+      features: { text: "good" },
+      prediction: [
+        { label: "POSITIVE", score: 0.998 },
+        { label: "NEGATIVE", score: 0.002 },
+      ],
+    });
   });
 
   it("hands a streamed answer to the caller untouched and logs it with prediction null", async () => {

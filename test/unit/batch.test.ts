@@ -59,7 +59,11 @@ describe("serializeEvent", () => {
     expect(JSON.parse(a.json as string).metadata).toEqual({ user: "[redacted]" });
     const none = context({ beforeSend: () => null });
     expect(serializeEvent(prediction(), none)).toBe(false);
-    const thrower = context({ beforeSend: () => { throw new Error("oops"); } });
+    const thrower = context({
+      beforeSend: () => {
+        throw new Error("oops");
+      },
+    });
     expect(serializeEvent(prediction(), thrower)).toBe(false);
     expect(none.drops[0]?.[1]).toBe("filtered");
     expect(thrower.drops[0]?.[2]).toContain("oops");
@@ -103,7 +107,11 @@ describe("encodeBody", () => {
     const b = cutBatch(q, "label", 10, 1e6, context());
     if (!b) throw new Error("no batch");
     const plain = JSON.parse(encodeBody(b, "2026-11-25T12:00:00.000Z", undefined));
-    expect(plain).toEqual({ batch_id: b.id, sent_at: "2026-11-25T12:00:00.000Z", labels: [{ id: "l1", prediction_id: "p1", label: 1, timestamp: "1970-01-01T00:00:00.000Z" }] });
+    expect(plain).toEqual({
+      batch_id: b.id,
+      sent_at: "2026-11-25T12:00:00.000Z",
+      labels: [{ id: "l1", prediction_id: "p1", label: 1, timestamp: "1970-01-01T00:00:00.000Z" }],
+    });
     const full = JSON.parse(encodeBody(b, "t", { queue_full: 2 }, "ak_1"));
     expect(full).toMatchObject({ dropped: { queue_full: 2 }, api_key: "ak_1" });
   });

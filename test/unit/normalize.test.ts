@@ -16,7 +16,14 @@ describe("normalize", () => {
   it("turns Date into an ISO string, Map into an object, Set into an array, Error into {name, message}", () => {
     expect(normalize(new Date(0))).toBe("1970-01-01T00:00:00.000Z");
     expect(normalize(new Date(Number.NaN))).toBeNull();
-    expect(normalize(new Map<unknown, unknown>([["a", 1], [2, new Set([1, 2])]]))).toEqual({ a: 1, "2": [1, 2] });
+    expect(
+      normalize(
+        new Map<unknown, unknown>([
+          ["a", 1],
+          [2, new Set([1, 2])],
+        ]),
+      ),
+    ).toEqual({ a: 1, "2": [1, 2] });
     expect(normalize(new TypeError("bad"))).toEqual({ name: "TypeError", message: "bad" });
   });
 
@@ -52,8 +59,21 @@ describe("normalize", () => {
 
   it("uses toJSON, and survives a throwing getter or toJSON", () => {
     expect(normalize({ when: { toJSON: () => "custom" } })).toEqual({ when: "custom" });
-    expect(normalize({ bad: { toJSON: () => { throw new Error("no"); } } })).toEqual({ bad: null });
-    const trap = Object.defineProperty({}, "x", { enumerable: true, get: () => { throw new Error("boom"); } });
+    expect(
+      normalize({
+        bad: {
+          toJSON: () => {
+            throw new Error("no");
+          },
+        },
+      }),
+    ).toEqual({ bad: null });
+    const trap = Object.defineProperty({}, "x", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom");
+      },
+    });
     expect(normalize(trap)).toBe("[Unserializable: boom]");
   });
 
@@ -70,7 +90,10 @@ describe("normalize", () => {
 
   it("sends class instances as their own enumerable fields", () => {
     class Point {
-      constructor(public x: number, public y: number) {}
+      constructor(
+        public x: number,
+        public y: number,
+      ) {}
     }
     expect(normalize(new Point(1, 2))).toEqual({ x: 1, y: 2 });
   });

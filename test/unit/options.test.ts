@@ -6,11 +6,27 @@ describe("resolveOptions", () => {
   it("applies the SPEC defaults", () => {
     const o = resolveOptions({}, {});
     expect(o).toMatchObject({ ...DEFAULTS, endpoint: DEFAULT_ENDPOINT, defaultEndpoint: true, apiKey: undefined, debug: false });
-    expect(DEFAULTS).toMatchObject({ flushInterval: 1000, batchSize: 100, maxBatchBytes: 524288, maxEventBytes: 262144, maxQueueSize: 10000, maxQueueBytes: 5242880, timeout: 10000, maxRetries: 5, shutdownTimeout: 10000, compression: "gzip", sampleRate: 1 });
+    expect(DEFAULTS).toMatchObject({
+      flushInterval: 1000,
+      batchSize: 100,
+      maxBatchBytes: 524288,
+      maxEventBytes: 262144,
+      maxQueueSize: 10000,
+      maxQueueBytes: 5242880,
+      timeout: 10000,
+      maxRetries: 5,
+      shutdownTimeout: 10000,
+      compression: "gzip",
+      sampleRate: 1,
+    });
   });
 
   it("reads AITHER_API_KEY and AITHER_ENDPOINT, options win, trailing slash ignored", () => {
-    expect(resolveOptions({}, { AITHER_API_KEY: "k1", AITHER_ENDPOINT: "http://127.0.0.1:9/" })).toMatchObject({ apiKey: "k1", endpoint: "http://127.0.0.1:9", defaultEndpoint: false });
+    expect(resolveOptions({}, { AITHER_API_KEY: "k1", AITHER_ENDPOINT: "http://127.0.0.1:9/" })).toMatchObject({
+      apiKey: "k1",
+      endpoint: "http://127.0.0.1:9",
+      defaultEndpoint: false,
+    });
     expect(resolveOptions({ apiKey: "k2", endpoint: "http://h/x/" }, { AITHER_API_KEY: "k1" })).toMatchObject({ apiKey: "k2", endpoint: "http://h/x" });
   });
 

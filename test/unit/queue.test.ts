@@ -12,7 +12,10 @@ describe("EventQueue", () => {
   it("drops the oldest event when the count is over maxQueueSize", () => {
     const q = new EventQueue(3, 1e9);
     const events = [ev(), ev("label"), ev(), ev()];
-    const dropped = events.map((e) => q.push(e)).filter(Boolean).flat();
+    const dropped = events
+      .map((e) => q.push(e))
+      .filter(Boolean)
+      .flat();
     expect(dropped).toEqual([events[0]]);
     expect(q.length).toBe(3);
   });

@@ -24,8 +24,13 @@ describe("default reporter", () => {
     const out = fakeConsole();
     const seen: unknown[] = [];
     const r = createReporter({
-      onError: (e) => { seen.push(e); throw new Error("user bug"); },
-      onDrop: () => { throw new Error("user bug 2"); },
+      onError: (e) => {
+        seen.push(e);
+        throw new Error("user bug");
+      },
+      onDrop: () => {
+        throw new Error("user bug 2");
+      },
       debug: false,
       console: out,
     });

@@ -23,9 +23,21 @@ describe("parseRetryAfter", () => {
 
 describe("classifyStatus", () => {
   const table: [number, string, string?][] = [
-    [200, "ok"], [202, "ok"], [408, "retry"], [429, "retry"], [500, "retry"], [502, "retry"], [503, "retry"], [504, "retry"],
-    [501, "drop", "rejected"], [413, "split"], [400, "drop", "rejected"], [404, "drop", "rejected"], [422, "drop", "rejected"],
-    [401, "drop", "unauthorized"], [403, "drop", "unauthorized"],
+    [200, "ok"],
+    [202, "ok"],
+    [408, "retry"],
+    [429, "retry"],
+    [500, "retry"],
+    [502, "retry"],
+    [503, "retry"],
+    [504, "retry"],
+    [501, "drop", "rejected"],
+    [413, "split"],
+    [400, "drop", "rejected"],
+    [404, "drop", "rejected"],
+    [422, "drop", "rejected"],
+    [401, "drop", "unauthorized"],
+    [403, "drop", "unauthorized"],
   ];
   for (const [status, kind, reason] of table) {
     it(`${status} -> ${kind}${reason ? ` (${reason})` : ""}`, () => {

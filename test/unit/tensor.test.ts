@@ -11,25 +11,65 @@ describe("tensor summaries in normalize", () => {
   it("logs typed arrays and arrays of up to rows x columns elements whole (SPEC rules)", () => {
     expect(normalize(new Float32Array(50).fill(0.5))).toEqual(Array(50).fill(0.5));
     expect(normalize(Array(50).fill(1))).toEqual(Array(50).fill(1));
-    expect(normalize([[1, 2, 3], [4, 5, 6]], small)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(
+      normalize(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        small,
+      ),
+    ).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it("summarises a long typed array as its leading rows x columns values, with dtype and shape", () => {
     const big = Float64Array.from({ length: 1000 }, (_, i) => i);
     big[1] = Number.NaN;
     expect(normalize(big, small)).toEqual({ _tensor: { dtype: "float64", shape: [1000], sample: [0, null, 2, 3, 4, 5], truncated: true } });
-    expect(normalize(new BigUint64Array(7), small)).toEqual({ _tensor: { dtype: "uint64", shape: [7], sample: ["0", "0", "0", "0", "0", "0"], truncated: true } });
+    expect(normalize(new BigUint64Array(7), small)).toEqual({
+      _tensor: { dtype: "uint64", shape: [7], sample: ["0", "0", "0", "0", "0", "0"], truncated: true },
+    });
     expect(normalize(Buffer.alloc(10), small)).toMatchObject({ _tensor: { dtype: "uint8", shape: [10] } });
   });
 
   it("summarises long and nested plain arrays: first rows, each flattened to its first columns", () => {
-    expect(normalize(Array.from({ length: 9 }, (_, i) => `s${i}`), small)).toEqual({
+    expect(
+      normalize(
+        Array.from({ length: 9 }, (_, i) => `s${i}`),
+        small,
+      ),
+    ).toEqual({
       _tensor: { dtype: "string", shape: [9], sample: ["s0", "s1", "s2", "s3", "s4", "s5"], truncated: true },
     });
     const image = [Array.from({ length: 4 }, (_, r) => [r, r + 0.5]), [[9, 9]]]; // [2, 4, 2], ragged second row
-    expect(normalize(image, small)).toEqual({ _tensor: { dtype: "float64", shape: [2, 4, 2], sample: [[0, 0.5, 1], [9, 9]], truncated: true } });
+    expect(normalize(image, small)).toEqual({
+      _tensor: {
+        dtype: "float64",
+        shape: [2, 4, 2],
+        sample: [
+          [0, 0.5, 1],
+          [9, 9],
+        ],
+        truncated: true,
+      },
+    });
     const rows = [new Float32Array(100), new Float32Array(100)];
-    expect(normalize({ batch: rows }, small)).toEqual({ batch: { _tensor: { dtype: "float32", shape: [2, 100], sample: [[0, 0, 0], [0, 0, 0]], truncated: true } } });
+    expect(normalize({ batch: rows }, small)).toEqual({
+      batch: {
+        _tensor: {
+          dtype: "float32",
+          shape: [2, 100],
+          sample: [
+            [0, 0, 0],
+            [0, 0, 0],
+          ],
+          truncated: true,
+        },
+      },
+    });
   });
 
   it("keeps the cycle marker inside a summarised array", () => {
@@ -62,9 +102,28 @@ describe("tensor summaries in normalize", () => {
 
   it("logs onnxruntime and transformers.js tensors whole as nested arrays when small, summarised when big", () => {
     const o = new ort.Tensor("float32", Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
-    expect(normalize({ o }, small)).toEqual({ o: [[1, 2, 3], [4, 5, 6]] });
-    const h = new HfTensor("int32", Int32Array.from({ length: 12 }, (_, i) => i), [3, 4]);
-    expect(normalize(h, small)).toEqual({ _tensor: { dtype: "int32", shape: [3, 4], sample: [[0, 1, 2], [4, 5, 6]], truncated: true } });
+    expect(normalize({ o }, small)).toEqual({
+      o: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    });
+    const h = new HfTensor(
+      "int32",
+      Int32Array.from({ length: 12 }, (_, i) => i),
+      [3, 4],
+    );
+    expect(normalize(h, small)).toEqual({
+      _tensor: {
+        dtype: "int32",
+        shape: [3, 4],
+        sample: [
+          [0, 1, 2],
+          [4, 5, 6],
+        ],
+        truncated: true,
+      },
+    });
     expect(normalize(new ort.Tensor("string", ["a", "b"], [2]))).toEqual(["a", "b"]);
     expect(normalize(new ort.Tensor("float32", Float32Array.from([7]), []))).toBe(7);
   });
@@ -95,6 +154,11 @@ describe("tensor summaries in normalize", () => {
   });
 
   it("names typed array dtypes like the ML libraries", () => {
-    expect([new Float32Array(1), new Uint8ClampedArray(1), new BigInt64Array(1), new Int16Array(1)].map(viewDtype)).toEqual(["float32", "uint8clamped", "int64", "int16"]);
+    expect([new Float32Array(1), new Uint8ClampedArray(1), new BigInt64Array(1), new Int16Array(1)].map(viewDtype)).toEqual([
+      "float32",
+      "uint8clamped",
+      "int64",
+      "int16",
+    ]);
   });
 });

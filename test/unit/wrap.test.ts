@@ -65,7 +65,7 @@ describe("wrap options", () => {
 
 describe("wrapped functions", () => {
   it("keep the target's properties, name and `this`, and log one prediction per call", () => {
-    function score(this: { k: number } | undefined | void, x: number): number {
+    function score(this: { k: number } | undefined, x: number): number {
       return ((this as { k?: number } | undefined)?.k ?? 1) * x;
     }
     score.version = "3";
@@ -73,8 +73,11 @@ describe("wrapped functions", () => {
     expect(wrapped.name).toBe("score");
     expect(wrapped.version).toBe("3");
     expect(wrapped.call({ k: 10 }, 2)).toBe(20);
-    expect(wrapped(3)).toBe(3);
-    expect(host.logged.map((e) => [e.features, e.prediction])).toEqual([[2, 20], [3, 3]]);
+    expect(wrapped.call(undefined, 3)).toBe(3);
+    expect(host.logged.map((e) => [e.features, e.prediction])).toEqual([
+      [2, 20],
+      [3, 3],
+    ]);
     expect(host.logged.every((e) => typeof e.latencyMs === "number" && e.latencyMs >= 0)).toBe(true);
   });
 
@@ -82,7 +85,10 @@ describe("wrapped functions", () => {
     const { host, wrapped } = wrapWith((..._args: number[]) => undefined, { modelId: "m" });
     wrapped(1, 2);
     wrapped();
-    expect(host.logged.map((e) => [e.features, e.prediction])).toEqual([[[1, 2], null], [undefined, null]]);
+    expect(host.logged.map((e) => [e.features, e.prediction])).toEqual([
+      [[1, 2], null],
+      [undefined, null],
+    ]);
   });
 
   it("pass features, prediction and metadata through the option callbacks", () => {
@@ -100,7 +106,13 @@ describe("wrapped functions", () => {
     const { wrapped } = wrapWith((x: number) => ({ x }), { modelId: "m" });
     const a = wrapped(1);
     const b = wrapped(2);
-    expect([predictionIdOf(a), predictionIdOf(b), predictionIdOf(1), predictionIdOf(null), predictionIdOf({})]).toEqual(["id-1", "id-2", undefined, undefined, undefined]);
+    expect([predictionIdOf(a), predictionIdOf(b), predictionIdOf(1), predictionIdOf(null), predictionIdOf({})]).toEqual([
+      "id-1",
+      "id-2",
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("report a throwing onLogged or host and still return the result", () => {
@@ -116,7 +128,11 @@ describe("wrapped functions", () => {
     failing.log = () => {
       throw new AitherValidationError("metadata", "metadata must be a plain object");
     };
-    const other = createWrapper((x: number) => x, { modelId: "m" }, () => failing);
+    const other = createWrapper(
+      (x: number) => x,
+      { modelId: "m" },
+      () => failing,
+    );
     expect(other(6)).toBe(6);
     expect(failing.reported[0]?.message).toMatch(/metadata must be a plain object/);
   });
@@ -155,7 +171,10 @@ describe("wrapped model objects", () => {
     expect(wrapped).toBeInstanceOf(Model);
     wrapped.calls = 100; // writes reach the target
     expect(model.calls).toBe(100);
-    expect(host.logged.map((e) => [e.features, e.prediction])).toEqual([[3, 6], [1, 3]]);
+    expect(host.logged.map((e) => [e.features, e.prediction])).toEqual([
+      [3, 6],
+      [1, 3],
+    ]);
   });
 
   it("pass rejections through unchanged and log nothing for them", async () => {
@@ -168,7 +187,8 @@ describe("wrapped model objects", () => {
 
   it("take the Workers AI model name as modelId (unless given), the inputs as features, and log a stream as null", async () => {
     const ai = {
-      run: async (model: string, inputs: { prompt?: string; stream?: boolean }) => (inputs.stream ? new ReadableStream() : { response: `echo ${inputs.prompt}` }),
+      run: async (_model: string, inputs: { prompt?: string; stream?: boolean }) =>
+        inputs.stream ? new ReadableStream() : { response: `echo ${inputs.prompt}` },
     };
     const { host, wrapped } = wrapWith(ai, undefined);
     await wrapped.run("@cf/meta/llama-3.1-8b-instruct", { prompt: "hi" });
