@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     setupFiles: ["test/helpers/no-unhandled.ts"],
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/contract/**/*.test.ts"], environment: "node" } },
       { extends: true, test: { name: "collector", include: ["test/collector/**/*.test.ts"], environment: "node" } },
       { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 30_000, hookTimeout: 30_000 } },
       { extends: true, test: { name: "dom", include: ["test/dom/**/*.test.ts"], environment: "happy-dom" } },
