@@ -1,5 +1,5 @@
 import { readEnv } from "./env.ts";
-import { AitherError, AitherValidationError } from "./errors.ts";
+import { AitherError, invalid } from "./errors.ts";
 import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.ts";
 import { createId } from "./id.ts";
 import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
@@ -55,10 +55,7 @@ export class AitherClient {
     this.#options = resolveOptions(options, readEnv());
     this.#adapter = adapter;
     if (this.#options.protocol === "otlp" && !adapter.otlp) {
-      throw new AitherValidationError(
-        "protocol",
-        `protocol "otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`,
-      );
+      invalid("protocol", `"otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`);
     }
     const o = this.#options;
     this.#tensorLimits = { rows: o.tensorSampleRows, columns: o.tensorSampleColumns };
@@ -124,7 +121,7 @@ export class AitherClient {
    */
   async flush(options?: FlushOptions): Promise<FlushResult> {
     const timeoutMs = options?.timeoutMs ?? this.#options.shutdownTimeout;
-    if (!(timeoutMs >= 0)) throw new AitherValidationError("timeoutMs", `timeoutMs must be a non-negative number of milliseconds, got ${String(timeoutMs)}`);
+    if (!(timeoutMs >= 0)) invalid("timeoutMs", `must be a non-negative number of milliseconds, got ${String(timeoutMs)}`);
     const sent = this.#stats.sent;
     const dropped = this.#stats.dropped;
     let pending = 0;

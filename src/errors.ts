@@ -64,6 +64,11 @@ export class AitherValidationError extends TypeError {
   }
 }
 
+/** Throw an {@link AitherValidationError} for `field`, with a message that starts with the field. */
+export function invalid(field: string, problem: string): never {
+  throw new AitherValidationError(field, `${field} ${problem}`);
+}
+
 /**
  * True for any error made by this SDK, also one from another realm (iframe, worker), where
  * `instanceof` fails.

@@ -1,4 +1,4 @@
-import { AitherValidationError } from "./errors.ts";
+import { invalid } from "./errors.ts";
 import { DEFAULT_TENSOR_LIMITS, normalize, readEstimate, resetEstimate } from "./normalize.ts";
 import type { TensorLimits } from "./tensor.ts";
 import type { WireLabel, WirePrediction } from "./types.ts";
@@ -62,10 +62,6 @@ export interface QueuedEvent {
 const MAX_MODEL_ID = 256;
 // id, keys, timestamp and punctuation of a wire event, before features and metadata.
 const BASE_BYTES = 140;
-
-function invalid(field: string, message: string): never {
-  throw new AitherValidationError(field, `${field} ${message}`);
-}
 
 function describe(value: unknown): string {
   if (value === null) return "null";

@@ -1,5 +1,5 @@
 import type { AitherEnv } from "./env.ts";
-import { type AitherError, AitherValidationError } from "./errors.ts";
+import { type AitherError, invalid } from "./errors.ts";
 import type { DropReason, WireEvent } from "./types.ts";
 
 /** The platform's ingest endpoint, used when neither the option nor AITHER_ENDPOINT is set. */
@@ -141,78 +141,101 @@ export const DEFAULTS: Readonly<{
   tensorSampleColumns: 10,
 });
 
-const KNOWN = new Set<string>([
-  "apiKey",
-  "endpoint",
-  "flushInterval",
-  "batchSize",
-  "maxBatchBytes",
-  "maxEventBytes",
-  "maxQueueSize",
-  "maxQueueBytes",
-  "timeout",
-  "maxRetries",
-  "shutdownTimeout",
-  "compression",
-  "protocol",
-  "serviceName",
-  "enableBackground",
-  "sampleRate",
-  "environment",
-  "beforeSend",
-  "onError",
-  "onDrop",
-  "debug",
-  "fetch",
-  "headers",
-  "waitUntil",
-  "tensorSampleRows",
-  "tensorSampleColumns",
-]);
+/**
+ * How an option's value is checked: a kind below, or the list of allowed strings.
+ * - `ms`: a positive, finite number of milliseconds; `int`: a positive integer;
+ *   `count`: a non-negative integer; `rate`: a number from 0 to 1;
+ * - `string`; `name`: a non-empty string; `boolean`; `function`;
+ * - `headers`: an object of strings.
+ */
+type Rule = "ms" | "int" | "count" | "rate" | "string" | "name" | "boolean" | "function" | "headers" | readonly string[];
 
-function fail(name: string, message: string): never {
-  throw new AitherValidationError(name, `${name} ${message}`);
-}
+/**
+ * Every option the core knows, with its rule, in the order the checks run (the first bad
+ * option is the one reported). `endpoint` is checked twice: its type here, its URL (which may
+ * come from AITHER_ENDPOINT) after `maxEventBytes`, where it always was.
+ */
+const RULES: readonly (readonly [keyof AitherOptions, Rule])[] = [
+  ["apiKey", "string"],
+  ["endpoint", "string"],
+  ["compression", ["gzip", "none"]],
+  ["protocol", ["aither", "otlp"]],
+  ["serviceName", "name"],
+  ["sampleRate", "rate"],
+  ["maxRetries", "count"],
+  ["enableBackground", "boolean"],
+  ["debug", "boolean"],
+  ["headers", "headers"],
+  ["maxBatchBytes", "int"],
+  ["maxEventBytes", "int"],
+  ["flushInterval", "ms"],
+  ["batchSize", "int"],
+  ["maxQueueSize", "int"],
+  ["maxQueueBytes", "int"],
+  ["timeout", "ms"],
+  ["shutdownTimeout", "ms"],
+  ["environment", "string"],
+  ["tensorSampleRows", "int"],
+  ["tensorSampleColumns", "int"],
+  ["beforeSend", "function"],
+  ["onError", "function"],
+  ["onDrop", "function"],
+  ["fetch", "function"],
+  ["waitUntil", "function"],
+];
 
-function positiveMs(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    fail(name, `must be a positive number of milliseconds, got ${String(value)}`);
+// `handleSignals` belongs to the Node entry, which reads it itself.
+const KNOWN = new Set<string>(["handleSignals", ...RULES.map(([name]) => name)]);
+
+/** Throw if `value` breaks `rule`. Undefined means "use the default"; so does null where a default is an enum, number or object. */
+function check(name: string, rule: Rule, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof rule !== "string") {
+    if (value !== null && !rule.includes(value as string))
+      invalid(name, `must be ${rule.map((v) => JSON.stringify(v)).join(" or ")}, got ${JSON.stringify(value)}`);
+    return;
   }
-  return value;
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    fail(name, `must be a positive integer, got ${String(value)}`);
+  const n = value as number;
+  switch (rule) {
+    case "ms":
+      if (!Number.isFinite(n) || n <= 0) invalid(name, `must be a positive number of milliseconds, got ${String(value)}`);
+      return;
+    case "int":
+      if (!Number.isInteger(n) || n < 1) invalid(name, `must be a positive integer, got ${String(value)}`);
+      return;
+    case "count":
+      if (value !== null && (!Number.isInteger(n) || n < 0)) invalid(name, `must be a non-negative integer, got ${String(value)}`);
+      return;
+    case "rate":
+      if (value !== null && (typeof value !== "number" || !(n >= 0 && n <= 1))) invalid(name, `must be a number from 0 to 1, got ${String(value)}`);
+      return;
+    case "headers":
+      if (value === null) return;
+      if (typeof value !== "object" || Array.isArray(value)) invalid(name, "must be an object of strings");
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== "string") invalid(name, `value of ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+      }
+      return;
+    default: {
+      // "string", "name", "boolean", "function": the rule names the type.
+      const type = rule === "name" ? "string" : rule;
+      if (typeof value !== type) invalid(name, `must be a ${type}, got ${typeof value}`);
+      if (value === "" && rule === "name") invalid(name, "must not be empty");
+    }
   }
-  return value;
 }
 
-function optionalString(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") fail(name, `must be a string, got ${typeof value}`);
-  return value;
-}
-
-function optionalFunction<T>(name: string, value: unknown): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "function") fail(name, `must be a function, got ${typeof value}`);
-  return value as T;
-}
-
-function parseEndpoint(value: string): string {
+/** Throw unless `value` is an absolute http(s) URL. */
+function checkEndpoint(value: string): void {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    fail("endpoint", `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    invalid("endpoint", `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    fail("endpoint", `must use http or https, got ${JSON.stringify(value)}`);
+    invalid("endpoint", `must use http or https, got ${JSON.stringify(value)}`);
   }
-  return value.replace(/\/+$/, "");
 }
 
 /**
@@ -220,69 +243,38 @@ function parseEndpoint(value: string): string {
  * @throws {AitherValidationError} naming the first bad option.
  */
 export function resolveOptions(input: AitherOptions | undefined, env: AitherEnv): ResolvedOptions {
-  const o = (input ?? {}) as Record<string, unknown>;
-  if (typeof o !== "object" || o === null) fail("options", "must be an object");
+  const o = input ?? {};
+  if (typeof o !== "object" || o === null) invalid("options", "must be an object");
   for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key) && key !== "handleSignals") fail(key, "is not a known option");
+    if (!KNOWN.has(key)) invalid(key, "is not a known option");
   }
-  const apiKey = optionalString("apiKey", o.apiKey) ?? (env.AITHER_API_KEY || undefined);
-  const endpointInput = optionalString("endpoint", o.endpoint) ?? (env.AITHER_ENDPOINT || undefined);
-  const compression = o.compression ?? DEFAULTS.compression;
-  if (compression !== "gzip" && compression !== "none") {
-    fail("compression", `must be "gzip" or "none", got ${JSON.stringify(compression)}`);
-  }
-  const protocol = o.protocol ?? DEFAULTS.protocol;
-  if (protocol !== "aither" && protocol !== "otlp") {
-    fail("protocol", `must be "aither" or "otlp", got ${JSON.stringify(protocol)}`);
-  }
-  const serviceName = optionalString("serviceName", o.serviceName) ?? DEFAULTS.serviceName;
-  if (serviceName === "") fail("serviceName", "must not be empty");
-  const sampleRate = o.sampleRate ?? DEFAULTS.sampleRate;
-  if (typeof sampleRate !== "number" || !(sampleRate >= 0 && sampleRate <= 1)) {
-    fail("sampleRate", `must be a number from 0 to 1, got ${String(sampleRate)}`);
-  }
-  const maxRetries = o.maxRetries ?? DEFAULTS.maxRetries;
-  if (typeof maxRetries !== "number" || !Number.isInteger(maxRetries) || maxRetries < 0) {
-    fail("maxRetries", `must be a non-negative integer, got ${String(maxRetries)}`);
-  }
-  for (const flag of ["enableBackground", "debug"] as const) {
-    if (o[flag] !== undefined && typeof o[flag] !== "boolean") fail(flag, `must be a boolean, got ${typeof o[flag]}`);
-  }
-  const headers = o.headers ?? {};
-  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) fail("headers", "must be an object of strings");
-  for (const [k, v] of Object.entries(headers)) {
-    if (typeof v !== "string") fail("headers", `value of ${JSON.stringify(k)} must be a string, got ${typeof v}`);
-  }
-  const maxBatchBytes = positiveInt("maxBatchBytes", o.maxBatchBytes, DEFAULTS.maxBatchBytes);
-  const maxEventBytes = positiveInt("maxEventBytes", o.maxEventBytes, DEFAULTS.maxEventBytes);
-  return {
-    apiKey,
-    endpoint: parseEndpoint(endpointInput ?? DEFAULT_ENDPOINT),
+  const endpointInput = o.endpoint ?? (env.AITHER_ENDPOINT || undefined);
+  const endpoint = endpointInput ?? DEFAULT_ENDPOINT;
+  // Every key present from the start: one object shape whatever the caller set.
+  const resolved: ResolvedOptions = {
+    ...DEFAULTS,
+    apiKey: env.AITHER_API_KEY || undefined,
+    endpoint: "",
     defaultEndpoint: endpointInput === undefined,
-    flushInterval: positiveMs("flushInterval", o.flushInterval, DEFAULTS.flushInterval),
-    batchSize: positiveInt("batchSize", o.batchSize, DEFAULTS.batchSize),
-    maxBatchBytes,
-    // An event bigger than a whole batch body could never be sent.
-    maxEventBytes: Math.min(maxEventBytes, maxBatchBytes),
-    maxQueueSize: positiveInt("maxQueueSize", o.maxQueueSize, DEFAULTS.maxQueueSize),
-    maxQueueBytes: positiveInt("maxQueueBytes", o.maxQueueBytes, DEFAULTS.maxQueueBytes),
-    timeout: positiveMs("timeout", o.timeout, DEFAULTS.timeout),
-    maxRetries,
-    shutdownTimeout: positiveMs("shutdownTimeout", o.shutdownTimeout, DEFAULTS.shutdownTimeout),
-    compression,
-    protocol,
-    serviceName,
-    enableBackground: (o.enableBackground as boolean | undefined) ?? DEFAULTS.enableBackground,
-    sampleRate,
-    environment: optionalString("environment", o.environment),
-    tensorSampleRows: positiveInt("tensorSampleRows", o.tensorSampleRows, DEFAULTS.tensorSampleRows),
-    tensorSampleColumns: positiveInt("tensorSampleColumns", o.tensorSampleColumns, DEFAULTS.tensorSampleColumns),
-    beforeSend: optionalFunction("beforeSend", o.beforeSend),
-    onError: optionalFunction("onError", o.onError),
-    onDrop: optionalFunction("onDrop", o.onDrop),
-    debug: (o.debug as boolean | undefined) ?? false,
-    fetch: optionalFunction("fetch", o.fetch),
-    headers: { ...(headers as Record<string, string>) },
-    waitUntil: optionalFunction("waitUntil", o.waitUntil),
+    environment: undefined,
+    beforeSend: undefined,
+    onError: undefined,
+    onDrop: undefined,
+    debug: false,
+    fetch: undefined,
+    headers: {},
+    waitUntil: undefined,
   };
+  for (const [name, rule] of RULES) {
+    const value = o[name];
+    check(name, rule, value);
+    if (name === "maxEventBytes") checkEndpoint(endpoint);
+    // Past its check, null is left only where it means "the default" (see check()).
+    if (value != null) (resolved as unknown as Record<string, unknown>)[name] = value;
+  }
+  resolved.endpoint = endpoint.replace(/\/+$/, "");
+  resolved.headers = { ...o.headers };
+  // An event bigger than a whole batch body could never be sent.
+  resolved.maxEventBytes = Math.min(resolved.maxEventBytes, resolved.maxBatchBytes);
+  return resolved;
 }

@@ -1,4 +1,4 @@
-import { AitherError, AitherValidationError } from "./errors.ts";
+import { AitherError, invalid } from "./errors.ts";
 import type { PredictionInput } from "./events.ts";
 import { kindOf, type ModelKind } from "./model-kinds.ts";
 
@@ -66,7 +66,7 @@ export function predictionIdOf(result: unknown): string | undefined {
  */
 export function createWrapper<T extends object>(target: T, options: WrapOptions<T> | undefined, host: () => WrapHost): T {
   const kind = kindOf(target);
-  if (!kind) fail("target", "must be a function or a model object with predict() or run()");
+  if (!kind) invalid("target", "must be a function or a model object with predict() or run()");
   const o = checkOptions(options as Options | undefined, kind);
   const call = (fn: Fn, self: unknown, args: unknown[]): unknown => {
     if (o.sampleRate !== undefined && Math.random() >= o.sampleRate) {
@@ -136,21 +136,17 @@ function record(o: Options, kind: ModelKind, host: () => WrapHost, args: unknown
   }
 }
 
-function fail(field: string, message: string): never {
-  throw new AitherValidationError(field, `${field} ${message}`);
-}
-
 function checkOptions(options: Options | undefined, kind: ModelKind): Options {
   const o = (options ?? {}) as Record<string, unknown>;
-  if (typeof o !== "object" || o === null) fail("options", "must be an object");
+  if (typeof o !== "object" || o === null) invalid("options", "must be an object");
   for (const key in o) {
     const v = o[key];
-    if (!TYPES[key]) fail(key, "is not a known wrap option");
+    if (!TYPES[key]) invalid(key, "is not a known wrap option");
     if (v !== undefined && (v === null || !TYPES[key].includes(typeof v)))
-      fail(key, `must be a ${TYPES[key].replace(" ", " or ")}, got ${v === null ? "null" : typeof v}`);
+      invalid(key, `must be a ${TYPES[key].replace(" ", " or ")}, got ${v === null ? "null" : typeof v}`);
   }
-  if (o.modelId === "" || (o.modelId === undefined && kind.name !== "workers-ai")) fail("modelId", "is required: the model's name");
+  if (o.modelId === "" || (o.modelId === undefined && kind.name !== "workers-ai")) invalid("modelId", "is required: the model's name");
   const rate = o.sampleRate as number | undefined;
-  if (!(rate === undefined || (rate >= 0 && rate <= 1))) fail("sampleRate", `must be a number from 0 to 1, got ${rate}`);
+  if (!(rate === undefined || (rate >= 0 && rate <= 1))) invalid("sampleRate", `must be a number from 0 to 1, got ${rate}`);
   return o as Options;
 }
