@@ -68,7 +68,7 @@ export class AitherClient {
       reporter: this.#reporter,
       transport: adapter.transport({ fetch: o.fetch, timeoutMs: o.timeout }),
       adapter: this.#adapter,
-      drop: (events, reason, detail) => this.#drop(events, reason, detail),
+      drop: (events, reason, error) => this.#drop(events, reason, error),
     });
     this.#disabled = o.apiKey === undefined && o.defaultEndpoint;
     if (this.#disabled) {
@@ -151,7 +151,7 @@ export class AitherClient {
     this.#detach?.();
     const result = await this.flush(options);
     const left = this.#queue.clear();
-    if (left.length > 0) this.#drop(left, "shutdown_timeout", `still queued when close() timed out`);
+    if (left.length > 0) this.#drop(left, "shutdown_timeout", dropError(left.length, "shutdown_timeout", "still queued when close() timed out"));
     return { ...result, ok: result.ok && left.length === 0, dropped: result.dropped + left.length };
   }
 
@@ -187,7 +187,7 @@ export class AitherClient {
         this.#warnedClosed = true;
         this.#reporter.warn("logged after close(): the event is dropped (closed)");
       }
-      this.#drop([event], "closed", "the client is closed");
+      this.#drop([event], "closed", undefined); // warned once above, not once per event
       return;
     }
     const dropped = this.#queue.push(event);
@@ -195,7 +195,11 @@ export class AitherClient {
       this.#drop(
         dropped,
         "queue_full",
-        `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`,
+        dropError(
+          dropped.length,
+          "queue_full",
+          `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`,
+        ),
       );
     if (!this.#options.enableBackground) {
       // The pass cuts its batch synchronously, before its first await: one request per call.
@@ -207,17 +211,15 @@ export class AitherClient {
     this.#sender.background().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
   }
 
-  #drop(events: readonly QueuedEvent[], reason: DropReason, detail: string): void {
+  /** Count dropped events, hand them to onDrop, and report `error` (undefined: the user was told already). */
+  #drop(events: readonly QueuedEvent[], reason: DropReason, error: AitherError | undefined): void {
     if (events.length === 0) return;
     this.#stats.drop(reason, events.length);
     this.#reporter.drop(
       events.map((e) => e.wire),
       reason,
     );
-    // Sender reports HTTP drops itself, with the status; the rest are reported here, once per call.
-    if (reason !== "rejected" && reason !== "unauthorized" && reason !== "closed") {
-      this.#reporter.error(dropError(events.length, reason, detail));
-    }
+    if (error) this.#reporter.error(error);
   }
 
   static {

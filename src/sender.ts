@@ -5,7 +5,7 @@ import type { QueuedEvent } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { EventQueue } from "./queue.ts";
-import type { Reporter } from "./report.ts";
+import { dropError, type Reporter } from "./report.ts";
 import { backoffMs } from "./retry.ts";
 import type { EncodedBody, RuntimeAdapter } from "./runtime.ts";
 import type { Stats } from "./stats.ts";
@@ -29,8 +29,8 @@ export interface SenderParts {
   reporter: Reporter;
   transport: Transport;
   adapter: RuntimeAdapter;
-  /** Events dropped while serializing or answered with a drop: count, report, onDrop. */
-  drop(events: readonly QueuedEvent[], reason: DropReason, detail: string): void;
+  /** Drop events: count them, pass them to onDrop, and report `error` (undefined: the user was told already). */
+  drop(events: readonly QueuedEvent[], reason: DropReason, error: AitherError | undefined): void;
 }
 
 interface InFlight {
@@ -67,7 +67,7 @@ export class Sender {
       format,
       maxEventBytes: options.maxEventBytes,
       beforeSend: options.beforeSend,
-      drop: (event, reason, detail) => parts.drop([event], reason, detail),
+      drop: (event, reason, detail) => parts.drop([event], reason, dropError(1, reason, detail)),
       truncated: () => {
         parts.stats.truncated++;
       },
@@ -245,13 +245,12 @@ export class Sender {
       const outcome = await this.#post(batch);
       if (outcome.kind === "ok") return true;
       if (outcome.kind === "drop") {
-        this.#p.drop(batch.events, outcome.reason, describe(batch, outcome));
-        reporter.error(httpError(batch, outcome));
+        this.#p.drop(batch.events, outcome.reason, httpError(batch, outcome));
         return true;
       }
       if (outcome.kind === "split") {
         if (batch.events.length === 1) {
-          this.#p.drop(batch.events, "too_large", describe(batch, outcome));
+          this.#p.drop(batch.events, "too_large", dropError(1, "too_large", describe(batch, outcome)));
           return true;
         }
         const [a, b] = splitBatch(batch);
@@ -291,7 +290,7 @@ export class Sender {
 
   #requeue(batch: Batch): false {
     const dropped = this.#p.queue.restore(batch.events);
-    if (dropped) this.#p.drop(dropped, "queue_full", "the queue filled up while the batch was retried");
+    if (dropped) this.#p.drop(dropped, "queue_full", dropError(dropped.length, "queue_full", "the queue filled up while the batch was retried"));
     return false;
   }
 
