@@ -90,7 +90,8 @@ export class AitherClient {
    * const id = client.logPrediction({ modelId: "churn-v2", prediction: 0.73, features: { tenure: 24 } });
    */
   logPrediction(input: PredictionInput): string {
-    validatePrediction(input);
+    // Every misuse throws here, also for a call that sampling or a disabled client then skips.
+    const time = validatePrediction(input);
     const id = input.id ?? createId();
     if (this.#disabled) return id;
     const o = this.#options;
@@ -98,7 +99,7 @@ export class AitherClient {
       this.#stats.sampled++;
       return id;
     }
-    this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment, this.#tensorLimits));
+    this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment, this.#tensorLimits, time));
     return id;
   }
 
@@ -108,10 +109,10 @@ export class AitherClient {
    * `metadata` is not a plain object, or `timestamp` is not a valid date.
    */
   logLabel(input: LabelInput): string {
-    validateLabel(input);
+    const time = validateLabel(input);
     const id = input.id ?? createId();
     if (this.#disabled) return id;
-    this.#enqueue(createLabel(input, id, ++this.#seq, this.#tensorLimits));
+    this.#enqueue(createLabel(input, id, ++this.#seq, this.#tensorLimits, time));
     return id;
   }
 

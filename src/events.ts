@@ -101,8 +101,8 @@ function checkMetadata(value: unknown, field: string): void {
   if (value !== undefined && !isPlainObject(value)) invalid(field, `must be a plain object, got ${describe(value)}`);
 }
 
-/** Validate a prediction input; throws before anything is normalised or queued. */
-export function validatePrediction(input: PredictionInput): void {
+/** Validate a prediction input; throws before anything is normalised or queued. Returns its epoch ms. */
+export function validatePrediction(input: PredictionInput): number {
   if (typeof input !== "object" || input === null) {
     invalid("input", `must be an object like { modelId, prediction }, got ${describe(input)}`);
   }
@@ -116,6 +116,7 @@ export function validatePrediction(input: PredictionInput): void {
   optionalText(input.modelVersion, "modelVersion");
   optionalText(input.environment, "environment");
   if (input.latencyMs !== undefined && typeof input.latencyMs !== "number") invalid("latencyMs", `must be a number, got ${describe(input.latencyMs)}`);
+  return parseTimestamp(input.timestamp, "timestamp");
 }
 
 /** Build the queued form of a validated prediction: a normalised copy, taken now. */
@@ -125,8 +126,8 @@ export function createPrediction(
   seq: number,
   environment: string | undefined,
   limits: TensorLimits = DEFAULT_TENSOR_LIMITS,
+  time: number = parseTimestamp(input.timestamp, "timestamp"),
 ): QueuedEvent {
-  const time = parseTimestamp(input.timestamp, "timestamp");
   resetEstimate();
   const wire: WirePrediction = {
     id,
@@ -143,8 +144,8 @@ export function createPrediction(
   return { kind: "prediction", seq, time, wire, bytes, json: undefined };
 }
 
-/** Validate a label input. */
-export function validateLabel(input: LabelInput): void {
+/** Validate a label input; returns its epoch ms. */
+export function validateLabel(input: LabelInput): number {
   if (typeof input !== "object" || input === null) invalid("input", `must be an object like { predictionId, label }, got ${describe(input)}`);
   const { predictionId } = input;
   if (typeof predictionId !== "string") invalid("predictionId", predictionId === undefined ? "is required" : `must be a string, got ${describe(predictionId)}`);
@@ -152,11 +153,17 @@ export function validateLabel(input: LabelInput): void {
   if (input.label === undefined) invalid("label", "is required (use null for no value)");
   checkMetadata(input.metadata, "metadata");
   optionalId(input.id, "id");
+  return parseTimestamp(input.timestamp, "timestamp");
 }
 
 /** Build the queued form of a validated label. */
-export function createLabel(input: LabelInput, id: string, seq: number, limits: TensorLimits = DEFAULT_TENSOR_LIMITS): QueuedEvent {
-  const time = parseTimestamp(input.timestamp, "timestamp");
+export function createLabel(
+  input: LabelInput,
+  id: string,
+  seq: number,
+  limits: TensorLimits = DEFAULT_TENSOR_LIMITS,
+  time: number = parseTimestamp(input.timestamp, "timestamp"),
+): QueuedEvent {
   resetEstimate();
   const wire: WireLabel = {
     id,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AitherClient } from "../../src/index.ts";
+import { AitherClient, AitherValidationError } from "../../src/index.ts";
 import * as aither from "../../src/index.ts";
 import { eventually, storedIds } from "../helpers/collector.ts";
 import { logMany, useTestBed } from "./helpers.ts";
@@ -164,5 +164,20 @@ describe("hooks and transport options", () => {
     expect(result.ok).toBe(false);
     expect(sdk.stats().retries).toBeGreaterThan(0);
     expect(sdk.errors.some((e) => e.code === "timeout" && /no answer within 100 ms/.test(e.message))).toBe(true);
+  });
+});
+
+describe("validation does not depend on sampling", () => {
+  it("throws for a bad timestamp even when the call is sampled out or the client is disabled", async () => {
+    const c = await collector();
+    const sampledOut = client(c, { sampleRate: 0 });
+    expect(() => sampledOut.logPrediction({ modelId: "m", prediction: 1, timestamp: "not a date" })).toThrow(/^timestamp must be a valid Date/);
+    expect(() => sampledOut.logLabel({ predictionId: "p", label: 1, timestamp: Number.NaN })).toThrow(/^timestamp must be a valid Date/);
+    vi.stubEnv("AITHER_API_KEY", "");
+    vi.stubEnv("AITHER_ENDPOINT", "");
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const disabled = new AitherClient({});
+    track(disabled);
+    expect(() => disabled.logPrediction({ modelId: "m", prediction: 1, timestamp: new Date(Number.NaN) })).toThrow(AitherValidationError);
   });
 });
