@@ -13,8 +13,6 @@ export interface Batch {
   /** `batch_id` on the wire and the Idempotency-Key header. */
   readonly id: string;
   readonly events: QueuedEvent[];
-  /** UTF-8 bytes of the serialized events. */
-  bytes: number;
 }
 
 /**
@@ -38,7 +36,7 @@ export interface SerializeContext {
   format?: BodyFormat;
   maxEventBytes: number;
   beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
-  /** Called for an event that cannot be sent; `error` when the user's beforeSend threw. */
+  /** Called for an event that cannot be sent, with what went wrong. */
   drop(event: QueuedEvent, reason: DropReason, detail: string): void;
   truncated(): void;
 }
@@ -121,18 +119,13 @@ export function cutBatch(queue: EventQueue, kind: EventKind, maxEvents: number, 
     events.push(event);
     bytes += event.bytes + 1;
   }
-  return events.length === 0 ? undefined : { kind, id: createId(), events, bytes };
+  return events.length === 0 ? undefined : { kind, id: createId(), events };
 }
 
 /** Split a batch answered 413 into two halves; each gets a new batch id. */
 export function splitBatch(batch: Batch): [Batch, Batch] {
   const half = Math.ceil(batch.events.length / 2);
-  const make = (events: QueuedEvent[]): Batch => ({
-    kind: batch.kind,
-    id: createId(),
-    events,
-    bytes: events.reduce((sum, e) => sum + e.bytes + 1, 0),
-  });
+  const make = (events: QueuedEvent[]): Batch => ({ kind: batch.kind, id: createId(), events });
   return [make(batch.events.slice(0, half)), make(batch.events.slice(half))];
 }
 

@@ -1,17 +1,6 @@
 /** Why an event was dropped; spelled as on the wire (`dropped` in each batch body). */
 export type DropReason = "queue_full" | "too_large" | "rejected" | "unauthorized" | "filtered" | "closed" | "shutdown_timeout";
 
-/** Every drop reason, in a fixed order. */
-export const DROP_REASONS: readonly DropReason[] = Object.freeze([
-  "queue_full",
-  "too_large",
-  "rejected",
-  "unauthorized",
-  "filtered",
-  "closed",
-  "shutdown_timeout",
-]);
-
 /** Counts of dropped events by reason. */
 export type DropCounts = Partial<Record<DropReason, number>>;
 
