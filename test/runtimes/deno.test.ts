@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.ts";
+import { acceptedEvents, arrived, expectEndedByItself, idleExitCase, type RunResult, recoversAt503ExitCase, runFixture, withCollector } from "./harness.ts";
 
 // Deno 2.9.6 from the npm package `deno`, run with --allow-net=127.0.0.1 only. The fixture's bare
 // `import "aither"` resolves as `npm:aither` would: through package.json exports with the `deno`
@@ -29,27 +29,9 @@ describe.concurrent("deno", () => {
       expect(collector.requests.every((r) => String(r.headers["x-aither-sdk"]).endsWith("(deno)"))).toBe(true);
     }));
 
-  it("exits at once when the client logged nothing (flushInterval 60 s, spawn timeout 10 s)", () =>
-    withCollector({}, async (collector) => {
-      const result = await runFixture("deno", collector, { count: 0, prefix: "d2", timeoutMs: 10_000 }).done;
-      endedByItself("idle", result);
-      expect(result.code).toBe(0);
-      expect(collector.requests).toHaveLength(0);
-    }));
+  it("exits at once when the client logged nothing (flushInterval 60 s, spawn timeout 10 s)", idleExitCase("deno", "d2", durations));
 
-  it("waits at exit while the collector answers 503, and delivers once it recovers", () =>
-    withCollector({ failFirst: 1e9 }, async (collector) => {
-      const run = runFixture("deno", collector, { count: 2000, prefix: "d3", options: { shutdownTimeout: 12_000 } });
-      await run.line("logged");
-      // Backoff is full jitter from 500 ms, doubling: 12 s leaves room for the retry after the
-      // faults clear however the draws fall (the fifth attempt waits at most 8 s).
-      setTimeout(() => collector.setFaults({}), 1500);
-      const result = await run.done;
-      endedByItself("503 then recovery", result);
-      expect(result.code).toBe(0);
-      expect(collector.requests.some((r) => r.status === 503)).toBe(true);
-      expect(arrived(collector, "d3", 2000)).toMatchObject({ unique: 2000, missing: 0 });
-    }));
+  it("waits at exit while the collector answers 503, and delivers once it recovers", recoversAt503ExitCase("deno", "d3", 2000, durations));
 
   it("warns with the count when Deno.exit() leaves events pending", () =>
     withCollector({}, async (collector) => {

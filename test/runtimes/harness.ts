@@ -120,3 +120,31 @@ export function expectEndedByItself(durations: Record<string, number>, name: str
   durations[name] = result.ms;
   expect(result.timedOut, `still running at the spawn timeout; stderr: ${result.stderr}`).toBe(false);
 }
+
+/** The idle case every runtime passes: a client that logged nothing adds no delay to exit. */
+export function idleExitCase(runtime: "node" | "deno", prefix: string, durations: Record<string, number>): () => Promise<void> {
+  return () =>
+    withCollector({}, async (collector) => {
+      const result = await runFixture(runtime, collector, { count: 0, prefix, timeoutMs: 10_000 }).done;
+      expectEndedByItself(durations, "idle", result);
+      expect(result.code).toBe(0);
+      expect(collector.requests).toHaveLength(0);
+    });
+}
+
+/** The collector answers 503 at first: the exit waits and every event arrives once it recovers. */
+export function recoversAt503ExitCase(runtime: "node" | "deno", prefix: string, count: number, durations: Record<string, number>): () => Promise<void> {
+  return () =>
+    withCollector({ failFirst: 1e9 }, async (collector) => {
+      const run = runFixture(runtime, collector, { count, prefix, options: { shutdownTimeout: 12_000 } });
+      await run.line("logged");
+      // Backoff is full jitter from 500 ms, doubling: 12 s leaves room for the retry after the
+      // faults clear however the draws fall (the fifth attempt waits at most 8 s).
+      setTimeout(() => collector.setFaults({}), 1500);
+      const result = await run.done;
+      expectEndedByItself(durations, "503 then recovery", result);
+      expect(result.code).toBe(0);
+      expect(collector.requests.some((r) => r.status === 503)).toBe(true);
+      expect(arrived(collector, prefix, count)).toMatchObject({ unique: count, missing: 0 });
+    });
+}

@@ -1,7 +1,7 @@
 import process from "node:process";
 import { afterAll, describe, expect, it } from "vitest";
 import { AitherClient } from "../../adapters/node.ts";
-import { acceptedEvents, arrived, expectEndedByItself, type RunResult, runFixture, withCollector } from "./harness.ts";
+import { acceptedEvents, arrived, expectEndedByItself, idleExitCase, type RunResult, recoversAt503ExitCase, runFixture, withCollector } from "./harness.ts";
 
 // Each case spawns `node` on test/fixtures/exit-flush.mjs, which imports the built package
 // (dist/node.js through the package's self-reference), against its own collector on loopback.
@@ -21,27 +21,9 @@ describe.concurrent("node", () => {
       expect(result.stderr).toBe("");
     }));
 
-  it("exits at once when the client logged nothing (flushInterval 60 s, spawn timeout 10 s)", () =>
-    withCollector({}, async (collector) => {
-      const result = await runFixture("node", collector, { count: 0, prefix: "n2", timeoutMs: 10_000 }).done;
-      endedByItself("idle", result);
-      expect(result.code).toBe(0);
-      expect(collector.requests).toHaveLength(0);
-    }));
+  it("exits at once when the client logged nothing (flushInterval 60 s, spawn timeout 10 s)", idleExitCase("node", "n2", durations));
 
-  it("waits at exit while the collector answers 503, and delivers once it recovers", () =>
-    withCollector({ failFirst: 1e9 }, async (collector) => {
-      const run = runFixture("node", collector, { count: 5000, prefix: "n3", options: { shutdownTimeout: 12_000 } });
-      await run.line("logged");
-      // Backoff is full jitter from 500 ms, doubling: 12 s leaves room for the retry after the
-      // faults clear however the draws fall (the fifth attempt waits at most 8 s).
-      setTimeout(() => collector.setFaults({}), 1500);
-      const result = await run.done;
-      endedByItself("503 then recovery", result);
-      expect(result.code).toBe(0);
-      expect(collector.requests.some((r) => r.status === 503)).toBe(true);
-      expect(arrived(collector, "n3", 5000)).toMatchObject({ unique: 5000, missing: 0 });
-    }));
+  it("waits at exit while the collector answers 503, and delivers once it recovers", recoversAt503ExitCase("node", "n3", 5000, durations));
 
   it("gives up after shutdownTimeout when the collector keeps failing, and says how many were not sent", () =>
     withCollector({ failFirst: 1e9 }, async (collector) => {
