@@ -5,6 +5,7 @@ import { build } from "esbuild";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Collector, startCollector } from "../../collector/index.ts";
+import { steady } from "../helpers/collector.ts";
 
 // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core; flags from
 // RUNTIMES.md section 8. The page is served from 127.0.0.1:A, the collector listens on
@@ -23,7 +24,6 @@ const FIXTURES = new URL("../fixtures/", import.meta.url);
 const EXAMPLE = new URL("../../examples/browser/", import.meta.url);
 
 let collector: Collector;
-let port = 0;
 let site: Server;
 let siteUrl = "";
 let browser: Browser;
@@ -37,18 +37,18 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 8000): Pr
   }
 }
 
-function stored(model: string): string[] {
-  return collector.store.predictions({ modelId: model }).map((e) => e.id);
+function stored(model: string, c: Collector = collector): string[] {
+  return c.store.predictions({ modelId: model }).map((e) => e.id);
 }
 
-function pageUrl(model: string, n: number, extra = ""): string {
-  return `${siteUrl}/page.html?collector=${encodeURIComponent(collector.url)}&model=${model}&n=${n}${extra}`;
+function pageUrl(model: string, n: number, extra = "", c: Collector = collector): string {
+  return `${siteUrl}/page.html?collector=${encodeURIComponent(c.url)}&model=${model}&n=${n}${extra}`;
 }
 
 /** Open the fixture page, which logs `n` predictions at load; returns the page and their ids. */
-async function openPage(model: string, n: number, extra = ""): Promise<{ page: Page; ids: string[] }> {
+async function openPage(model: string, n: number, extra = "", c: Collector = collector): Promise<{ page: Page; ids: string[] }> {
   const page = await context.newPage();
-  await page.goto(pageUrl(model, n, extra));
+  await page.goto(pageUrl(model, n, extra, c));
   const ids = await page.evaluate(() => (window as unknown as { ids: string[] }).ids);
   expect(ids).toHaveLength(n);
   return { page, ids };
@@ -63,7 +63,6 @@ function hide(page: Page): Promise<void> {
 
 beforeAll(async () => {
   collector = await startCollector({ port: 0 });
-  port = collector.port;
   const sdk = (
     await build({
       entryPoints: ["adapters/browser.ts"],
@@ -128,8 +127,8 @@ describe("a page on another origin than the collector", () => {
       const { page, ids } = await openPage(model, 400);
       await unload(page);
       await waitFor(() => stored(model).length > 0, "the unload part");
-      await new Promise((resolve) => setTimeout(resolve, 250)); // beacons land 20-210 ms after the trigger
-      const fromUnload = stored(model).length;
+      // Beacons land 20-210 ms after the trigger: read once the count has stopped growing.
+      const fromUnload = await steady(() => stored(model).length, 500);
       expect(fromUnload).toBeLessThan(400); // Chromium lets about 64 KiB leave a closing page
       await openPage(model, 0); // the next visit sends the carry-over from localStorage
       await waitFor(() => stored(model).length === 400, "all 400 predictions");
@@ -148,15 +147,22 @@ describe("a page on another origin than the collector", () => {
   });
 
   it("delivers after the collector comes back and the page is opened again (localStorage carry-over)", async () => {
-    const { page, ids } = await openPage("down", 400);
-    await collector.close();
-    await page.close();
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the refused keepalive fetches settle
-    collector = await startCollector({ port });
-    expect(stored("down")).toHaveLength(0);
-    await openPage("down", 0);
-    await waitFor(() => stored("down").length === 400, "all 400 predictions");
-    expect(stored("down").sort()).toEqual([...ids].sort());
+    // This test's own collector, down while the page closes: it drops every connection unanswered.
+    const down = await startCollector({ port: 0, faults: { dropConnectionRate: 1 } });
+    try {
+      const { page, ids } = await openPage("down", 400, "", down);
+      await page.close();
+      // What the closing page handed off arrives and is dropped: wait until no more comes.
+      await waitFor(() => down.requests.length > 0, "the unload requests");
+      await steady(() => down.requests.length, 500);
+      expect(down.requests.every((r) => r.status === 0)).toBe(true);
+      down.setFaults({}); // the collector is back
+      await openPage("down", 0, "", down);
+      await waitFor(() => stored("down", down).length === 400, "all 400 predictions");
+      expect(stored("down", down).sort()).toEqual([...ids].sort());
+    } finally {
+      await down.close();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type Collector, type CollectorOptions, createFaults, startCollector } from "../../collector/index.ts";
+import { eventually } from "../helpers/collector.ts";
 import { post, prediction, predictionBatch } from "./helpers.ts";
 
 let collector: Collector | undefined;
@@ -44,10 +45,13 @@ describe("collector faults", () => {
     expect((await send(c, "a")).status).toBe(200);
     // Timing is the subject here; a lower bound cannot flake (timers never fire early by more than 1 ms).
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    // A batch held far longer than a health check can take: the check is answered while it waits.
+    c.setFaults({ latencyMs: 2000 });
     let batchAnswered = false;
     const slow = send(c, "b").then(() => {
       batchAnswered = true;
     });
+    expect(await eventually(() => c.requests.length === 2)).toBe(true); // the batch is held now
     expect((await fetch(`${c.url}/health`)).status).toBe(200);
     expect(batchAnswered).toBe(false);
     await slow;

@@ -100,14 +100,25 @@ describe("unload hand-off: keepalive budget, beacons, body size", () => {
 
   it("keeps one page-wide keepalive budget of 64 KiB and a few requests", async () => {
     await until(() => keepaliveInFlight() === 0, "earlier keepalive requests to settle");
-    const a = reserveKeepalive(40_000);
-    expect(a).toBeDefined();
-    expect(reserveKeepalive(40_000)).toBeUndefined();
-    const b = reserveKeepalive(25_000);
-    expect(b).toBeDefined();
-    a?.();
-    a?.(); // releasing twice gives back nothing extra
-    expect(reserveKeepalive(40_000)).toBeDefined(); // 25 000 + 40 000 <= 65 536
-    expect(reserveKeepalive(1000)).toBeUndefined();
+    // The budget is module state shared with the other tests: give back every reservation.
+    const held: (() => void)[] = [];
+    const reserve = (bytes: number): (() => void) | undefined => {
+      const release = reserveKeepalive(bytes);
+      if (release) held.push(release);
+      return release;
+    };
+    try {
+      const a = reserve(40_000);
+      expect(a).toBeDefined();
+      expect(reserve(40_000)).toBeUndefined();
+      expect(reserve(25_000)).toBeDefined();
+      a?.();
+      a?.(); // releasing twice gives back nothing extra
+      expect(reserve(40_000)).toBeDefined(); // 25 000 + 40 000 <= 65 536
+      expect(reserve(1000)).toBeUndefined();
+    } finally {
+      for (const release of held) release();
+    }
+    expect(keepaliveInFlight()).toBe(0);
   });
 });

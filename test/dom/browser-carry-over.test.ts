@@ -5,7 +5,6 @@ import { type Collector, features, hidePage, showPage, startCollector, storedIds
 
 type Entry = typeof import("../../adapters/browser.ts");
 let collector: Collector;
-let port = 0;
 const clients: { close(o?: { timeoutMs?: number }): Promise<unknown> }[] = [];
 
 /** A fresh copy of the browser entry: what a new page load gets. */
@@ -35,7 +34,6 @@ function body(id: string, bytes: number): EncodedBody {
 
 beforeAll(async () => {
   collector = await startCollector({ port: 0 });
-  port = collector.port;
 });
 afterAll(async () => {
   await collector.close();
@@ -52,27 +50,39 @@ afterEach(async () => {
 
 describe("carry-over in localStorage", () => {
   it("writes the taken queue before the hand-off, and the next page load sends what no answer confirmed", async () => {
-    await collector.close(); // the collector is down while the page closes
+    // This test's own collector, down while the page closes: it drops every connection unanswered.
+    const down = await startCollector({ port: 0, faults: { dropConnectionRate: 1 } });
+    clients.push(down);
     // Chromium's beacon refuses bodies past the spent 64 KiB budget; happy-dom's would post
     // anyway and leave an unhandled rejection (RUNTIMES.md section 9).
     vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
+    const fetched = vi.spyOn(globalThis, "fetch"); // calls through to happy-dom's fetch
     const page1 = await loadPage();
-    const c1 = new page1.AitherClient({ endpoint: `http://127.0.0.1:${port}`, flushInterval: 60_000, batchSize: 10_000, onError: () => {} });
+    const c1 = new page1.AitherClient({ endpoint: down.url, flushInterval: 60_000, batchSize: 10_000, onError: () => {} });
+    clients.push(c1);
+    // One macrotask: the load-time resend of page 1 (a 0 ms timer) has run and found nothing.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const ids = Array.from({ length: 300 }, (_, i) => c1.logPrediction({ modelId: "carry", prediction: i, features: features(i) }));
     window.dispatchEvent(new Event("pagehide"));
     expect(idsIn(stored()).sort()).toEqual([...ids].sort()); // everything, before any answer
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the keepalive fetch fails: nothing confirmed
+    // The keepalive fetch of the hand-off fails (connection dropped): nothing is confirmed.
+    expect(fetched).toHaveBeenCalledTimes(1);
+    const [outcome] = await Promise.allSettled([fetched.mock.results[0]?.value]);
+    expect(outcome?.status).toBe("rejected");
+    await new Promise((resolve) => setTimeout(resolve, 0)); // one macrotask: the failure's handlers (microtasks) have run
     expect(idsIn(stored()).sort()).toEqual([...ids].sort());
+    expect(fetched).toHaveBeenCalledTimes(1); // page 1 does not resend before its next load
+    expect(down.store.predictions()).toHaveLength(0);
+    expect(down.requests.map((r) => r.status)).toEqual([0]); // it arrived, and was dropped unanswered
 
-    collector = await startCollector({ port });
+    down.setFaults({}); // the collector is back
     const page2 = await loadPage();
-    clients.push(new page2.AitherClient({ endpoint: collector.url, onError: () => {} }));
-    await until(() => storedIds(collector, "carry").length === 300, "300 carried-over predictions");
-    expect(storedIds(collector, "carry").sort()).toEqual([...ids].sort());
-    const posts = collector.requests.filter((r) => r.method === "POST");
+    clients.push(new page2.AitherClient({ endpoint: down.url, onError: () => {} }));
+    await until(() => storedIds(down, "carry").length === 300, "300 carried-over predictions");
+    expect(storedIds(down, "carry").sort()).toEqual([...ids].sort());
+    const posts = down.requests.filter((r) => r.method === "POST");
     expect(posts.every((r) => /^text\/plain/.test(String(r.headers["content-type"])))).toBe(true);
     await until(() => localStorage.getItem(CARRY_OVER_KEY) === null, "each entry to leave storage on its 2xx");
-    await c1.close({ timeoutMs: 10 });
   });
 
   it("gives the queue back when localStorage throws and the browser takes nothing", async () => {

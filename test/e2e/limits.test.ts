@@ -1,32 +1,24 @@
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import type { Collector } from "../../collector/index.ts";
-import { storedIds } from "../helpers/collector.ts";
+import { eventually, storedIds } from "../helpers/collector.ts";
 import { logMany, useTestBed } from "./helpers.ts";
 
 const { collector, client } = useTestBed();
 
-/** A loopback port with nothing listening on it. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 describe("bounded queue", () => {
   it("keeps memory bounded at maxQueueSize on a dead endpoint, counts queue_full, and reports the loss in the next body", async () => {
-    const port = await deadPort();
-    const sdk = client({ url: `http://127.0.0.1:${port}` } as Collector, { maxQueueSize: 1000, flushInterval: 20, maxRetries: 0 });
+    // Down: the collector drops every connection unanswered (it stays bound, so no other test takes its port).
+    const c = await collector({ faults: { dropConnectionRate: 1 } });
+    const sdk = client(c, { maxQueueSize: 1000, flushInterval: 20, maxRetries: 0 });
     const ids = logMany(sdk, 5000);
     const stats = sdk.stats();
     expect(stats.queued + stats.inFlight).toBeLessThanOrEqual(1000);
     expect(stats.droppedByReason.queue_full).toBe(4000);
     expect(sdk.drops.filter(([, r]) => r === "queue_full").reduce((n, [events]) => n + events.length, 0)).toBe(4000);
-    // The endpoint comes back on the same port: the newest 1000 arrive, with the count of the lost ones.
-    await new Promise((r) => setTimeout(r, 100));
-    const c = await collector({ port });
+    // The timer's sends fail while it is down ...
+    expect(await eventually(() => c.requests.length >= 2)).toBe(true);
+    expect(storedIds(c)).toEqual([]);
+    // ... then the endpoint comes back: the newest 1000 arrive, with the count of the lost ones.
+    c.setFaults({});
     expect((await sdk.flush()).pending).toBe(0);
     expect(storedIds(c).sort()).toEqual(ids.slice(4000).sort());
     expect(c.clientDropped).toEqual({ queue_full: 4000 });
@@ -83,7 +75,8 @@ describe("flush", () => {
     const c = await collector({ faults: { latencyMs: 300 } });
     const sdk = client(c, { flushInterval: 10 });
     logMany(sdk, 5);
-    await new Promise((r) => setTimeout(r, 60)); // the timer's request is in flight now
+    // The timer's request has reached the collector, which holds its answer for 300 ms.
+    expect(await eventually(() => c.requests.length === 1)).toBe(true);
     expect(sdk.stats().inFlight).toBe(5);
     expect(await sdk.flush()).toMatchObject({ ok: true, pending: 0 });
     expect(storedIds(c)).toHaveLength(5);

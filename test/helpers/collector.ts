@@ -11,12 +11,34 @@ export function storedIds(collector: Collector, kind: "prediction" | "label" = "
   return events.map((e) => e.id);
 }
 
-/** Poll until `check()` is true or `ms` pass; returns the last value of check. */
-export async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
+/** Poll until `check()` (which may be async) is true or `ms` pass; returns the last value of check. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (check()) return true;
+    if (await check()) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
   return check();
+}
+
+/**
+ * Poll `read` until it gives the same value for `quietMs` (equal reads that far apart), for a
+ * count that stops growing when the last of an unknown number of requests has landed. Throws
+ * after `ms`. Returns the steady value.
+ */
+export async function steady<T>(read: () => T, quietMs = 500, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  let value = read();
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 25));
+    const next = read();
+    if (!Object.is(next, value)) {
+      value = next;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return value;
+    }
+    if (Date.now() > end) throw new Error(`value kept changing for ${ms} ms (last ${String(value)})`);
+  }
 }

@@ -12,7 +12,10 @@ const examples: Record<string, [string, string[]]> = {
   "wrap-tfjs.mjs": [process.execPath, ["examples/wrap-tfjs.mjs"]],
   "wrap-onnx.mjs": [process.execPath, ["examples/wrap-onnx.mjs"]],
   "wrap-transformers.mjs": [process.execPath, ["examples/wrap-transformers.mjs"]],
-  "deno.ts": [`${ROOT}node_modules/.bin/deno`, ["run", "--allow-net=127.0.0.1", "--allow-env=AITHER_ENDPOINT,AITHER_API_KEY", "examples/deno.ts"]],
+  "deno.ts": [
+    `${ROOT}node_modules/.bin/deno`,
+    ["run", "--cached-only", "--allow-net=127.0.0.1", "--allow-env=AITHER_ENDPOINT,AITHER_API_KEY", "examples/deno.ts"],
+  ],
 };
 
 describe.concurrent("examples", () => {

@@ -75,13 +75,13 @@ describe("exports conditions", () => {
   });
 
   it("Deno gets the deno entry and the deno adapter", async () => {
-    const r = await resolveWith(join(BIN, "deno"), ["run", "--allow-read", "--allow-env"]);
+    const r = await resolveWith(join(BIN, "deno"), ["run", "--cached-only", "--allow-read", "--allow-env"]);
     expect(r.resolved.aither).toBe(dist("deno.js"));
     expect(r.adapter).toBe("deno");
   });
 
   it("the explicit subpaths resolve to their entry in every runtime", async () => {
-    for (const r of [await resolveWith(process.execPath, []), await resolveWith(join(BIN, "deno"), ["run", "--allow-read", "--allow-env"])]) {
+    for (const r of [await resolveWith(process.execPath, []), await resolveWith(join(BIN, "deno"), ["run", "--cached-only", "--allow-read", "--allow-env"])]) {
       expect(r.resolved["aither/node"]).toBe(dist("node.js"));
       expect(r.resolved["aither/browser"]).toBe(dist("browser.js"));
       expect(r.resolved["aither/cloudflare"]).toBe(dist("cloudflare.js"));

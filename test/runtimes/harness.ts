@@ -7,16 +7,19 @@ import { type Collector, type FaultOptions, startCollector } from "../../collect
 export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
 export const EXIT_FIXTURE = "test/fixtures/exit-flush.mjs";
 
-/** The runtimes installed from npm (RUNTIMES.md §4, §5) and how to run a script with each. */
+/**
+ * The runtimes installed from npm (RUNTIMES.md §4, §5) and how to run a script with each. Deno
+ * runs with --cached-only: the tests are offline, and it must not fetch a remote module.
+ */
 export const RUNTIMES: Record<"node" | "bun" | "deno" | "deno-sources", (script: string, args: string[]) => [string, string[]]> = {
   node: (script, args) => [process.execPath, [script, ...args]],
   bun: (script, args) => [`${ROOT}node_modules/.bin/bun`, [script, ...args]],
-  deno: (script, args) => [`${ROOT}node_modules/.bin/deno`, ["run", "--allow-net=127.0.0.1", script, ...args]],
+  deno: (script, args) => [`${ROOT}node_modules/.bin/deno`, ["run", "--cached-only", "--allow-net=127.0.0.1", script, ...args]],
   // The TypeScript sources as JSR serves them: the import map points `aither` at adapters/deno.ts;
   // the sources import "./x.ts", as JSR requires.
   "deno-sources": (script, args) => [
     `${ROOT}node_modules/.bin/deno`,
-    ["run", "--import-map=test/fixtures/deno-sources.importmap.json", "--allow-net=127.0.0.1", script, ...args],
+    ["run", "--cached-only", "--import-map=test/fixtures/deno-sources.importmap.json", "--allow-net=127.0.0.1", script, ...args],
   ],
 };
 
@@ -41,11 +44,10 @@ export interface Running {
 /** Spawn a runtime; SIGKILL it (and mark `timedOut`) if it has not ended after `timeoutMs`. */
 export function start(cmd: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Running {
   const t0 = performance.now();
-  const child = spawn(cmd, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env },
-  });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env };
+  // Offline: examples/wrap-transformers.mjs downloads a real model when this is set.
+  if (!("TRANSFORMERS_ONLINE" in env)) delete childEnv.TRANSFORMERS_ONLINE;
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: childEnv });
   let stdout = "";
   let stderr = "";
   const waiters = new Map<string, () => void>();

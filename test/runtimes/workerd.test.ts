@@ -119,14 +119,17 @@ afterAll(async () => {
 
 describe("withAither in workerd", () => {
   it("returns the fetch response at once and delivers its predictions afterwards through ctx.waitUntil", async () => {
-    // The collector holds every answer for 800 ms: a response that waited for delivery could not come back first.
-    const c = await collector({ faults: { latencyMs: 800 } });
+    // The collector holds every answer for 3 s, far longer than a dispatch takes: a response
+    // that waited for delivery could not come back while the collector still holds the request.
+    const c = await collector({ faults: { latencyMs: 3000 } });
     const { mf, output } = await startWorker(withAither, { AITHER_ENDPOINT: c.url });
 
     const res = await mf.dispatchFetch("http://worker/predict?n=5");
     const { ids } = (await res.json()) as { ids: string[] };
     expect(ids).toHaveLength(5);
-    expect(storedIds(c)).toEqual([]); // the response is here, the predictions are not yet
+    // The response is here; the delivery is not answered yet (not sent, or held by the collector).
+    expect(c.requests.filter((r) => r.status !== 0)).toEqual([]);
+    expect(storedIds(c)).toEqual([]);
 
     expect(await eventually(() => storedIds(c).length === 5)).toBe(true);
     expect(storedIds(c).sort()).toEqual([...ids].sort());
@@ -240,29 +243,35 @@ describe("withAither in workerd", () => {
     const sent = responses.flat();
     expect(new Set(sent).size).toBe(200);
     expect(await eventually(() => storedIds(c).length >= 200, 20_000)).toBe(true);
-    // A request that awaited another's fetch would hang silently: give stragglers time, then count.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every invocation's ctx.waitUntil(flush) settles: a flush that awaited another request's
+    // fetch would hang silently (settled < registered). Once all have, nothing more can arrive.
+    let count = { registered: 0, settled: -1 };
+    const settled = await eventually(async () => {
+      count = (await (await mf.dispatchFetch("http://worker/wait-until-count")).json()) as typeof count;
+      return count.settled === count.registered;
+    }, 20_000);
+    expect(settled, JSON.stringify(count)).toBe(true);
+    expect(count.registered).toBeGreaterThanOrEqual(50);
     const stored = storedIds(c);
     expect(stored).toHaveLength(200);
     expect(new Set(stored)).toEqual(new Set(sent));
     expect(c.store.duplicates()).toBe(0);
     expect(c.requests.every((r) => r.status === 200)).toBe(true);
-    // Every invocation's ctx.waitUntil(flush) settled: none waits on another request's fetch.
-    const count = (await (await mf.dispatchFetch("http://worker/wait-until-count")).json()) as { registered: number; settled: number };
-    expect(count.registered).toBeGreaterThanOrEqual(50);
-    expect(count.settled).toBe(count.registered);
     expectNoCrossRequestErrors(output);
   });
 });
 
 describe("the edge waitUntil option in workerd", () => {
   it("delivers through ctx.waitUntil from a plain portable client (no withAither, enableBackground false)", async () => {
-    const c = await collector({ faults: { latencyMs: 500 } });
+    // The collector holds every answer for 3 s, far longer than a dispatch takes.
+    const c = await collector({ faults: { latencyMs: 3000 } });
     const { mf, output } = await startWorker(waitUntilWorker, { AITHER_ENDPOINT: c.url });
     const all: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { ids } = (await (await mf.dispatchFetch("http://worker/?n=3")).json()) as { ids: string[] };
-      expect(storedIds(c).filter((id) => ids.includes(id))).toEqual([]); // answered before delivery
+      // Answered before delivery: no request of this invocation (nor any other) is answered yet.
+      expect(c.requests.filter((r) => r.status !== 0)).toEqual([]);
+      expect(storedIds(c).filter((id) => ids.includes(id))).toEqual([]);
       all.push(...ids);
     }
     expect(await eventually(() => storedIds(c).length === 9)).toBe(true);

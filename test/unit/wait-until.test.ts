@@ -63,16 +63,17 @@ describe("waitUntil option", () => {
   });
 
   it("hands waitUntil promises that never reject, even when the endpoint is down", async () => {
-    collector = await startTestCollector();
-    const url = collector.url;
-    await collector.close();
-    collector = undefined;
+    // Down: the collector stays bound (no freed port another test could take) and drops every connection.
+    collector = await startTestCollector({ faults: { dropConnectionRate: 1 } });
     const host = recordingWaitUntil();
-    const client = new AitherClient({ endpoint: url, enableBackground: false, maxRetries: 0, waitUntil: host.waitUntil, onError: () => {} });
+    const client = new AitherClient({ endpoint: collector.url, enableBackground: false, maxRetries: 0, waitUntil: host.waitUntil, onError: () => {} });
     client.logPrediction({ modelId: "edge", prediction: 1 });
+    expect(host.registered.length).toBeGreaterThan(0);
     await host.invocationEnd();
+    expect(collector.requests.length).toBeGreaterThan(0); // the send was made ...
+    expect(collector.requests.every((r) => r.status === 0)).toBe(true); // ... and got no answer
     const outcomes = await Promise.allSettled(host.registered);
-    expect(outcomes.every((o) => o.status === "fulfilled")).toBe(true);
+    expect(outcomes.map((o) => o.status)).toEqual(host.registered.map(() => "fulfilled"));
     expect(client.stats().queued).toBe(1); // kept for the next flush, not dropped
     await client.close({ timeoutMs: 0 });
   });
