@@ -34,24 +34,40 @@ export function reserveKeepalive(bytes: number): (() => void) | undefined {
   };
 }
 
+/** The answer to an unload body: its HTTP status (0 when none came) and the server's `error` message, if any. */
+export interface Answer {
+  status: number;
+  error?: string | undefined;
+}
+
 /**
  * POST a text/plain body (a CORS "simple" request: no preflight, which an unloading page
  * could not wait for). Uses keepalive when the budget allows, so the request outlives the page.
- * Resolves to the HTTP status, or 0 when no answer came; never rejects.
+ * Resolves to the answer (status 0 when none came); never rejects.
  */
-export function postText(url: string, body: string, bytes: number): Promise<number> {
+export function postText(url: string, body: string, bytes: number): Promise<Answer> {
   const release = reserveKeepalive(bytes);
   return postPlain(url, body, release !== undefined).finally(release);
 }
 
-async function postPlain(url: string, body: string, keepalive: boolean): Promise<number> {
+async function postPlain(url: string, body: string, keepalive: boolean): Promise<Answer> {
   try {
     const response = await fetch(url, { method: "POST", body, keepalive, headers: { "Content-Type": TEXT_PLAIN } });
     // Read the answer: an unread body keeps the connection (and Workers' request) busy.
-    await response.text().catch(() => "");
-    return response.status;
+    const text = await response.text().catch(() => "");
+    return { status: response.status, error: response.ok ? undefined : serverError(text) };
   } catch {
-    return 0;
+    return { status: 0 };
+  }
+}
+
+/** The `error` of a JSON error answer (`{"error": "..."}`), if there is one. */
+function serverError(text: string): string | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
+    return typeof error === "string" ? error : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -61,13 +77,13 @@ export type HandOffKind = "keepalive" | "beacon";
 /**
  * Give bodies to the browser at once, for a page that is being hidden or closed: a keepalive
  * fetch while the page-wide budget allows (its answer can confirm the body), then
- * `navigator.sendBeacon`. `onAnswer` gets each keepalive body's status (0: no answer).
+ * `navigator.sendBeacon`. `onAnswer` gets each keepalive body's answer (status 0: none came).
  * Returns the bodies the browser would not take. Never throws.
  */
 export function handOff(
   bodies: readonly EncodedBody[],
   onSent: (body: EncodedBody, kind: HandOffKind) => void,
-  onAnswer: (body: EncodedBody, status: number) => void,
+  onAnswer: (body: EncodedBody, answer: Answer) => void,
 ): EncodedBody[] {
   const left: EncodedBody[] = [];
   const fetchable = typeof fetch === "function";
@@ -78,7 +94,7 @@ export function handOff(
       onSent(body, "keepalive");
       void postPlain(body.url, body.body, true)
         .finally(release)
-        .then((status) => onAnswer(body, status));
+        .then((answer) => onAnswer(body, answer));
     } else if (body.bytes <= MAX_BEACON_BYTES && beacon(body)) {
       onSent(body, "beacon");
     } else {

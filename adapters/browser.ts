@@ -13,13 +13,16 @@
  * @module
  */
 import { AitherClient as CoreClient } from "../src/client.ts";
-import { AitherHttpError } from "../src/errors.ts";
+import { AitherHttpError, UNAUTHORIZED_HINT } from "../src/errors.ts";
 import { createGlobalApi, type GlobalApi } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
+import { classifyStatus } from "../src/outcome.ts";
 import { streamGzip } from "../src/compress.ts";
+import { dropError } from "../src/report.ts";
 import type { AdapterHost, EncodedBody, RuntimeAdapter } from "../src/runtime.ts";
-import { handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.ts";
-import { type CarryOverEntry, createCarryOver } from "./browser-carry-over.ts";
+import type { DropReason } from "../src/types.ts";
+import { type Answer, handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.ts";
+import { type CarryOverEntry, createCarryOver, MAX_CARRY_OVER_BYTES } from "./browser-carry-over.ts";
 import { fetchTransport } from "../src/transport.ts";
 
 export * from "../src/public.ts";
@@ -31,26 +34,98 @@ interface BrowserGlobals {
   removeEventListener?: Listen;
 }
 
+/** A body this page handed off, and the client whose events it holds. */
+interface Owner {
+  host: AdapterHost;
+  body: EncodedBody;
+  /** A copy is in the carry-over; false when it never fit or the size cap pushed it out. */
+  stored: boolean;
+  /** A beacon took it: no answer will come in this page's life. */
+  beacon: boolean;
+}
+
 // Page-wide state, shared by every client of this realm: carry-over entries in flight or
-// handed to the browser in this page's life (not to be resent until the next load), their
-// owners (to count them as sent), and the back-off of the resend.
+// handed to the browser in this page's life (not to be resent until the next load), the
+// bodies this page handed off with their clients (to count them as sent or dropped), and the
+// back-off of the resend.
 const sending = new Set<string>();
-const owners = new Map<string, { host: AdapterHost; body: EncodedBody }>();
+const owners = new Map<string, Owner>();
 let resendAfter = 0;
 const RESEND_BACKOFF_MS = 30_000;
-const carry = createCarryOver();
+// Entries the carry-over's size cap (or a full localStorage) pushed out, until the caller of
+// the write that pushed them out accounts for them (see evicted()).
+const discarded: CarryOverEntry[] = [];
+const carry = createCarryOver(MAX_CARRY_OVER_BYTES, (entry) => discarded.push(entry));
+
+/** Store bodies in the carry-over; returns the batch ids kept. */
+function store(bodies: readonly EncodedBody[], current: AdapterHost): Set<string> {
+  const kept = carry.save(bodies);
+  evicted(current);
+  return kept;
+}
+
+/** Remove a settled entry from the carry-over. */
+function unstore(id: string, current: AdapterHost | undefined): void {
+  carry.remove(id);
+  evicted(current);
+}
+
+/**
+ * Account for entries that the last write pushed out of storage. This page's bodies: one in
+ * flight is decided by its answer (a failure gives it back to its queue); one that a beacon
+ * took is gone from our hands either way (the browser delivers it or not, unseen), so it is
+ * not counted as lost; one waiting to be resent is lost: dropped (`queue_full`, the size
+ * bound). Bodies of earlier page loads (or other tabs) belong to no live client: a warning.
+ */
+function evicted(current: AdapterHost | undefined): void {
+  if (discarded.length === 0) return;
+  let foreign = 0;
+  for (const entry of discarded.splice(0)) {
+    const owner = owners.get(entry.id);
+    if (!owner) {
+      foreign += Number.isFinite(entry.count) ? entry.count : 0;
+      continue;
+    }
+    owner.stored = false;
+    if (owner.beacon) owners.delete(entry.id);
+    else if (!sending.has(entry.id)) {
+      owners.delete(entry.id);
+      const detail = `the unload carry-over in localStorage is full (${MAX_CARRY_OVER_BYTES} bytes, or the origin's quota): its oldest unconfirmed batch was discarded`;
+      owner.host.drop([owner.body], "queue_full", dropError(owner.body.count, "queue_full", detail));
+    }
+  }
+  if (foreign > 0) {
+    current?.warn(
+      `the unload carry-over in localStorage is full: ${foreign} event(s) left by an earlier page load were discarded before a response confirmed them`,
+    );
+  }
+}
+
+/** How an answer to an unload body is acted on: as the sender would (SPEC section 3); status 0 is no answer. */
+function verdict(status: number): "ok" | "retry" | "split" | DropReason {
+  if (status === 0) return "retry";
+  const outcome = classifyStatus(status, undefined, "");
+  return outcome.kind === "drop" ? outcome.reason : outcome.kind;
+}
+
+function unloadError(answer: Answer, count: number, reason: DropReason, earlier: boolean): AitherHttpError {
+  const what = earlier ? `unload batch of ${count} event(s) left by an earlier page load` : `unload batch of ${count} event(s)`;
+  const hint = reason === "unauthorized" ? UNAUTHORIZED_HINT : "";
+  const message = `${what} answered ${answer.status}${answer.error ? `: ${answer.error}` : ""}; dropped (${reason})${hint}`;
+  return new AitherHttpError(answer.status, count, answer.error, message);
+}
 
 /**
  * Send the carry-over (bodies of earlier pages, or left over by a hide) with a plain fetch,
  * removing each entry that an answer settles. Never throws.
  */
-function resendCarryOver(report: (error: AitherHttpError) => void): void {
+function resendCarryOver(current: AdapterHost): void {
   if (Date.now() < resendAfter) return;
   for (const entry of carry.list()) {
     if (sending.has(entry.id)) continue;
     sending.add(entry.id);
-    void postText(entry.url, entry.body, entry.bytes).then((status) => {
-      if (!settle(entry, status, report)) {
+    void postText(entry.url, entry.body, entry.bytes).then((answer) => {
+      if (!settle(entry, answer, current)) {
         sending.delete(entry.id);
         resendAfter = Date.now() + RESEND_BACKOFF_MS;
       }
@@ -58,37 +133,48 @@ function resendCarryOver(report: (error: AitherHttpError) => void): void {
   }
 }
 
-/** Act on an answer to a carry-over body; false when it must be tried again. */
-function settle(entry: Pick<CarryOverEntry, "id" | "count">, status: number, report: (error: AitherHttpError) => void): boolean {
-  const ok = status >= 200 && status < 300;
-  // 4xx other than 408/429 will never succeed: drop it rather than resend it on every load.
-  const rejected = status >= 400 && status < 500 && status !== 408 && status !== 429;
-  if (!ok && !rejected) return false;
-  carry.remove(entry.id);
+/**
+ * Act on an answer to a handed-off or carried-over body; false when it must be tried again
+ * from storage. This page's bodies are confirmed, dropped (counted, onDrop) or, answered 413
+ * or failing with no copy in storage, given back to their client's queue, whose sender splits
+ * and retries them. Bodies of earlier page loads are reported through `current`.
+ */
+function settle(entry: Pick<CarryOverEntry, "id" | "count">, answer: Answer, current: AdapterHost | undefined): boolean {
+  const outcome = verdict(answer.status);
   const owner = owners.get(entry.id);
+  if (outcome === "retry") {
+    if (!owner || owner.stored) return false;
+    owners.delete(entry.id);
+    owner.host.restore([owner.body]);
+    return true;
+  }
   owners.delete(entry.id);
-  if (ok) owner?.host.confirm([owner.body]);
-  else report(new AitherHttpError(status, entry.count, undefined, `unload batch of ${entry.count} event(s) rejected with ${status}`));
+  unstore(entry.id, current ?? owner?.host);
+  if (outcome === "ok") owner?.host.confirm([owner.body]);
+  else if (outcome === "split" && owner) owner.host.restore([owner.body]);
+  else {
+    const reason = outcome === "split" ? "too_large" : outcome;
+    if (owner) owner.host.drop([owner.body], reason, unloadError(answer, owner.body.count, reason, false));
+    else current?.report(unloadError(answer, entry.count, reason, true));
+  }
   return true;
 }
 
 /** Create the adapter for a browser page or a dedicated Web Worker. */
 export function createBrowserAdapter(): RuntimeAdapter {
-  let report: (error: AitherHttpError) => void = () => {};
-  let attached = false;
+  let current: AdapterHost | undefined;
   return {
     name: "browser",
     startTimer(tick, intervalMs) {
       const timer = setInterval(() => {
         tick();
-        if (attached) resendCarryOver(report);
+        if (current) resendCarryOver(current);
       }, intervalMs);
       return () => clearInterval(timer);
     },
     sleepUnref: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     attach(host) {
-      report = (error) => host.report(error);
-      attached = true;
+      current = host;
       const g = globalThis as BrowserGlobals;
       const doc = g.document;
       const hide = (): void => handOffQueue(host);
@@ -97,7 +183,7 @@ export function createBrowserAdapter(): RuntimeAdapter {
       };
       const online = (): void => {
         resendAfter = 0;
-        resendCarryOver(report);
+        resendCarryOver(host);
         void host.flush();
       };
       // Both fire on unload (pagehide first); the second finds the queue empty. Older Safari
@@ -106,9 +192,9 @@ export function createBrowserAdapter(): RuntimeAdapter {
       doc?.addEventListener("visibilitychange", onVisibility);
       if (doc) g.addEventListener?.("pagehide", hide);
       g.addEventListener?.("online", online);
-      const first = setTimeout(() => resendCarryOver(report), 0);
+      const first = setTimeout(() => resendCarryOver(host), 0);
       return () => {
-        attached = false;
+        current = undefined;
         clearTimeout(first);
         doc?.removeEventListener("visibilitychange", onVisibility);
         if (doc) g.removeEventListener?.("pagehide", hide);
@@ -131,23 +217,25 @@ export function createBrowserAdapter(): RuntimeAdapter {
 function handOffQueue(host: AdapterHost): void {
   const bodies = host.takeBodies(MAX_BEACON_BYTES);
   if (bodies.length === 0) return;
-  const stored = carry.save(bodies);
-  for (const body of bodies) if (stored.has(body.batchId)) owners.set(body.batchId, { host, body });
+  const stored = store(bodies, host);
+  for (const body of bodies) owners.set(body.batchId, { host, body, stored: stored.has(body.batchId), beacon: false });
   const left = handOff(
     bodies,
-    (body) => sending.add(body.batchId),
-    (body, status) => {
-      if (stored.has(body.batchId)) {
-        if (!settle({ id: body.batchId, count: body.count }, status, (e) => host.report(e))) sending.delete(body.batchId);
-        return;
-      }
-      sending.delete(body.batchId);
-      if (status >= 200 && status < 300) host.confirm([body]);
-      else if (!settle({ id: body.batchId, count: body.count }, status, (e) => host.report(e))) host.restore([body]);
+    (body, kind) => {
+      sending.add(body.batchId);
+      if (kind !== "beacon") return;
+      const owner = owners.get(body.batchId);
+      if (owner) owner.beacon = true;
+      // Not stored: nothing more will happen to it in this page.
+      if (owner && !owner.stored) owners.delete(body.batchId);
+    },
+    (body, answer) => {
+      if (!settle({ id: body.batchId, count: body.count }, answer, host)) sending.delete(body.batchId);
     },
   );
   // Stored left-overs are sent from storage by the next tick, or by the next page load.
   const unkept = left.filter((body) => !stored.has(body.batchId));
+  for (const body of unkept) owners.delete(body.batchId);
   if (unkept.length > 0) host.restore(unkept);
 }
 

@@ -62,10 +62,13 @@ export interface Collector {
 const MAX_RECORDS = 10_000;
 // "traces": OTLP/HTTP JSON, both kinds in one body (collector/otlp.ts).
 const BATCH_ROUTES: Record<string, EventKind | "traces"> = { "/v1/predictions/batch": "prediction", "/v1/labels/batch": "label", "/v1/traces": "traces" };
+// Headers a page may send (the preflight's fallback when it names none) and may read: the SDK
+// reads Retry-After, which is not CORS-safelisted, to pause sending after a 429 or 503.
+const ALLOW_HEADERS = "content-type, content-encoding, x-api-key, idempotency-key, x-aither-sdk";
 const CORS_HEADERS = {
   "access-control-allow-credentials": "true",
-  "access-control-allow-headers": "content-type, content-encoding, x-api-key, idempotency-key, x-aither-sdk",
   "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-expose-headers": "retry-after",
   "access-control-max-age": "600",
 };
 
@@ -158,8 +161,15 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const origin = req.headers.origin;
-    if (origin) res.setHeader("access-control-allow-origin", origin).setHeader("vary", "Origin");
-    if (origin) for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+    if (origin) {
+      res.setHeader("access-control-allow-origin", origin);
+      for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+      // A preflight is answered with the headers it asks for: the SDK's `headers` option may add
+      // any (Authorization, a tenant header), and a local collector has nothing to protect.
+      const requested = req.headers["access-control-request-headers"];
+      res.setHeader("access-control-allow-headers", typeof requested === "string" && requested.trim() !== "" ? requested : ALLOW_HEADERS);
+      res.setHeader("vary", "Origin, Access-Control-Request-Headers");
+    }
     const raw = await readBody(req, maxBodyBytes);
     const url = new URL(req.url ?? "/", "http://collector");
     const path = url.pathname;

@@ -1,4 +1,4 @@
-import type { EventKind, QueuedEvent } from "./events.ts";
+import type { EventKind, QueuedEvent, RetriedBatch } from "./events.ts";
 import { createId } from "./id.ts";
 import type { EventQueue } from "./queue.ts";
 import type { DropCounts, DropReason, WireEvent } from "./types.ts";
@@ -36,8 +36,8 @@ export interface SerializeContext {
   format?: BodyFormat;
   maxEventBytes: number;
   beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
-  /** Called for an event that cannot be sent, with what went wrong. */
-  drop(event: QueuedEvent, reason: DropReason, detail: string): void;
+  /** Called for an event that cannot be sent, with what went wrong (undefined: nothing went wrong, nothing to report). */
+  drop(event: QueuedEvent, reason: DropReason, detail: string | undefined): void;
   truncated(): void;
 }
 
@@ -75,7 +75,7 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
       return false;
     }
     if (wire === null || typeof wire !== "object") {
-      ctx.drop(event, "filtered", "beforeSend returned null");
+      ctx.drop(event, "filtered", undefined); // the hook's choice: counted and passed to onDrop, not an error
       return false;
     }
   }
@@ -108,18 +108,26 @@ export function cutBatch(queue: EventQueue, kind: EventKind, maxEvents: number, 
   const events: QueuedEvent[] = [];
   let bytes = 0;
   const budget = maxBytes - (ctx.format ?? AITHER_FORMAT).envelopeBytes;
+  // Events given back by a failed batch are cut on their own, so the batch can keep its id.
+  let retried: RetriedBatch | undefined;
   while (events.length < maxEvents) {
     const event = queue.shift(kind);
     if (!event) break;
     if (event.json === undefined && !serializeEvent(event, ctx)) continue;
-    if (events.length > 0 && bytes + event.bytes + 1 > budget) {
+    if (events.length === 0) retried = event.retryOf;
+    if (events.length > 0 && (event.retryOf !== retried || bytes + event.bytes + 1 > budget)) {
       queue.restore([event]);
       break;
     }
     events.push(event);
     bytes += event.bytes + 1;
   }
-  return events.length === 0 ? undefined : { kind, id: createId(), events };
+  if (events.length === 0) return undefined;
+  if (!retried) return { kind, id: createId(), events };
+  for (const event of events) event.retryOf = undefined;
+  // The same id only for the same events: the server skips a batch_id it has seen, so a
+  // smaller cut (a beacon's budget, an event lost to queue_full) must get a new one.
+  return { kind, id: events.length === retried.count ? retried.id : createId(), events };
 }
 
 /** Split a batch answered 413 into two halves; each gets a new batch id. */

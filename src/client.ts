@@ -118,11 +118,21 @@ export class AitherClient {
 
   /**
    * Send everything queued before the call. Resolves (never rejects) when it is delivered or
-   * dropped, or when `timeoutMs` passes; requests already in flight are waited for.
+   * dropped, or when `timeoutMs` passes; requests already in flight are waited for up to then.
+   * @throws {AitherValidationError} at the call, for a `timeoutMs` that is not a number >= 0.
    */
-  async flush(options?: FlushOptions): Promise<FlushResult> {
+  flush(options?: FlushOptions): Promise<FlushResult> {
+    return this.#flush(this.#timeoutOf(options));
+  }
+
+  /** The flush timeout of a call; misuse throws here, synchronously, not as a rejection. */
+  #timeoutOf(options: FlushOptions | undefined): number {
     const timeoutMs = options?.timeoutMs ?? this.#options.shutdownTimeout;
     if (!(timeoutMs >= 0)) invalid("timeoutMs", `must be a non-negative number of milliseconds, got ${String(timeoutMs)}`);
+    return timeoutMs;
+  }
+
+  async #flush(timeoutMs: number): Promise<FlushResult> {
     const sent = this.#stats.sent;
     const dropped = this.#stats.dropped;
     let pending = 0;
@@ -138,19 +148,21 @@ export class AitherClient {
 
   /**
    * Flush (up to `shutdownTimeout`), then stop the timer and lifecycle hooks. Events still
-   * queued after that are dropped (`shutdown_timeout`) and passed to `onDrop`. Later calls
+   * queued after that are dropped (`shutdown_timeout`) and passed to `onDrop`, and so are the
+   * events of a request still in flight then, if it fails. Later calls
    * return the same promise; logging afterwards drops with reason `closed`.
    */
   close(options?: FlushOptions): Promise<FlushResult> {
-    this.#closing ??= this.#close(options);
+    this.#closing ??= this.#close(this.#timeoutOf(options));
     return this.#closing;
   }
 
-  async #close(options?: FlushOptions): Promise<FlushResult> {
+  async #close(timeoutMs: number): Promise<FlushResult> {
     this.#closed = true;
     this.#stopTimer?.();
     this.#detach?.();
-    const result = await this.flush(options);
+    const result = await this.#flush(timeoutMs);
+    this.#sender.stop();
     const left = this.#queue.clear();
     if (left.length > 0) this.#drop(left, "shutdown_timeout", dropError(left.length, "shutdown_timeout", "still queued when close() timed out"));
     return { ...result, ok: result.ok && left.length === 0, dropped: result.dropped + left.length };
@@ -245,6 +257,7 @@ export class AitherClient {
       takeBodies: (maxBytes) => client.#sender.takeBodies(maxBytes),
       restore: (bodies) => client.#sender.restoreBodies(bodies),
       confirm: (bodies) => client.#sender.confirmBodies(bodies),
+      drop: (bodies, reason, error) => client.#sender.dropBodies(bodies, reason, error),
       get pending() {
         return client.#queue.length + client.#sender.inFlight;
       },

@@ -80,3 +80,6 @@ export function isAitherError(error: unknown): error is AitherError | AitherVali
     (typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true)
   );
 }
+
+/** Added to the message of an error for a 401/403 answer (SPEC: the error names AITHER_API_KEY). */
+export const UNAUTHORIZED_HINT = " (check AITHER_API_KEY or the apiKey option)";

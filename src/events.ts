@@ -57,6 +57,14 @@ export interface QueuedEvent {
   bytes: number;
   /** The serialized event, set once by the batcher. */
   json: string | undefined;
+  /** The batch this event went back to the queue from: cut again whole, it keeps its `batch_id`. */
+  retryOf: RetriedBatch | undefined;
+}
+
+/** A batch given back to the queue, for {@link QueuedEvent.retryOf}. */
+export interface RetriedBatch {
+  readonly id: string;
+  readonly count: number;
 }
 
 const MAX_MODEL_ID = 256;
@@ -82,7 +90,8 @@ export function parseTimestamp(value: Date | number | string | undefined, field:
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
     invalid(field, `must be a valid Date, epoch milliseconds or ISO string, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
   }
-  return ms;
+  // Whole milliseconds, as `new Date(ms)` keeps them (performance.timeOrigin + now() has fractions).
+  return Math.trunc(ms);
 }
 
 function optionalId(value: unknown, field: string): string | undefined {
@@ -91,10 +100,14 @@ function optionalId(value: unknown, field: string): string | undefined {
   return value;
 }
 
-function optionalText(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") invalid(field, `must be a string, got ${describe(value)}`);
-  return value;
+/**
+ * An optional text field. Not a SPEC misuse, so never an error: numbers and booleans become
+ * their text (`modelVersion: 2` means "2"), anything else is left out.
+ */
+function optionalText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return undefined;
 }
 
 function checkMetadata(value: unknown, field: string): void {
@@ -113,9 +126,6 @@ export function validatePrediction(input: PredictionInput): number {
   if (input.prediction === undefined) invalid("prediction", "is required (use null for no value)");
   checkMetadata(input.metadata, "metadata");
   optionalId(input.id, "id");
-  optionalText(input.modelVersion, "modelVersion");
-  optionalText(input.environment, "environment");
-  if (input.latencyMs !== undefined && typeof input.latencyMs !== "number") invalid("latencyMs", `must be a number, got ${describe(input.latencyMs)}`);
   return parseTimestamp(input.timestamp, "timestamp");
 }
 
@@ -132,16 +142,17 @@ export function createPrediction(
   const wire: WirePrediction = {
     id,
     model_id: input.modelId,
-    prediction: normalize(input.prediction, limits),
+    // A required field stays on the wire: a value that normalises to nothing (a function) is null.
+    prediction: normalize(input.prediction, limits) ?? null,
     features: input.features === undefined ? undefined : normalize(input.features, limits),
     metadata: input.metadata === undefined ? undefined : (normalize(input.metadata, limits) as Record<string, unknown>),
-    model_version: input.modelVersion,
-    environment: input.environment ?? environment,
+    model_version: optionalText(input.modelVersion),
+    environment: optionalText(input.environment) ?? environment,
     latency_ms: Number.isFinite(input.latencyMs) ? input.latencyMs : undefined,
     timestamp: "",
   };
   const bytes = BASE_BYTES + input.modelId.length + readEstimate();
-  return { kind: "prediction", seq, time, wire, bytes, json: undefined };
+  return { kind: "prediction", seq, time, wire, bytes, json: undefined, retryOf: undefined };
 }
 
 /** Validate a label input; returns its epoch ms. */
@@ -168,10 +179,10 @@ export function createLabel(
   const wire: WireLabel = {
     id,
     prediction_id: input.predictionId,
-    label: normalize(input.label, limits),
+    label: normalize(input.label, limits) ?? null,
     metadata: input.metadata === undefined ? undefined : (normalize(input.metadata, limits) as Record<string, unknown>),
     timestamp: "",
   };
   const bytes = BASE_BYTES + input.predictionId.length + readEstimate();
-  return { kind: "label", seq, time, wire, bytes, json: undefined };
+  return { kind: "label", seq, time, wire, bytes, json: undefined, retryOf: undefined };
 }

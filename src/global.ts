@@ -17,7 +17,10 @@ export interface GlobalApi {
   logLabel(input: LabelInput): string;
   /** Flush the global client. Never rejects. */
   flush(options?: FlushOptions): Promise<FlushResult>;
-  /** Close the global client; the next logPrediction makes a new one. */
+  /**
+   * Close the global client (flush, then stop). Logging afterwards drops with reason `closed`
+   * and a warning, until `init` makes a new client; a serverless handler should `flush()` instead.
+   */
   close(options?: FlushOptions): Promise<FlushResult>;
   /** Counters of the global client. */
   stats(): AitherStats;
@@ -51,11 +54,9 @@ export function createGlobalApi(makeAdapter: (options?: AitherOptions) => Runtim
     logPrediction: (input) => getClient().logPrediction(input),
     logLabel: (input) => getClient().logLabel(input),
     flush: (options) => (current ? current.flush(options) : Promise.resolve({ ...EMPTY })),
-    close(options) {
-      const client = current;
-      current = undefined;
-      return client ? client.close(options) : Promise.resolve({ ...EMPTY });
-    },
+    // The closed client stays current: a new one made from the environment would drop the
+    // options given to init() without a word.
+    close: (options) => (current ? current.close(options) : Promise.resolve({ ...EMPTY })),
     stats: () => getClient().stats(),
     wrap: (target, options) => createWrapper(target, options, () => wrapHostOf(getClient())),
     predictionIdOf,

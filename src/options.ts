@@ -184,7 +184,7 @@ const RULES: readonly (readonly [keyof AitherOptions, Rule])[] = [
   ["waitUntil", "function"],
 ];
 
-// `handleSignals` belongs to the Node entry, which reads it itself.
+// `handleSignals` belongs to the Node entry, which reads it itself (its type is checked here).
 const KNOWN = new Set<string>(["handleSignals", ...RULES.map(([name]) => name)]);
 
 /** Throw if `value` breaks `rule`. Undefined means "use the default"; so does null where a default is an enum, number or object. */
@@ -272,9 +272,16 @@ export function resolveOptions(input: AitherOptions | undefined, env: AitherEnv)
     // Past its check, null is left only where it means "the default" (see check()).
     if (value != null) (resolved as unknown as Record<string, unknown>)[name] = value;
   }
+  check("handleSignals", "boolean", (o as { handleSignals?: unknown }).handleSignals);
   resolved.endpoint = endpoint.replace(/\/+$/, "");
   resolved.headers = { ...o.headers };
-  // An event bigger than a whole batch body could never be sent.
-  resolved.maxEventBytes = Math.min(resolved.maxEventBytes, resolved.maxBatchBytes);
+  // An empty key is no key: with the default endpoint the client is disabled, with the warning.
+  resolved.apiKey ||= undefined;
+  // An event bigger than a whole batch body could never be sent: a value the caller set is an
+  // error, the default follows a smaller maxBatchBytes.
+  if (resolved.maxEventBytes > resolved.maxBatchBytes) {
+    if (o.maxEventBytes != null) invalid("maxEventBytes", `must be at most maxBatchBytes (${resolved.maxBatchBytes}), got ${o.maxEventBytes}`);
+    resolved.maxEventBytes = resolved.maxBatchBytes;
+  }
   return resolved;
 }

@@ -6,7 +6,7 @@ import type { BodyFormat } from "./batch.ts";
 import { createOtlpFormat } from "./otlp.ts";
 import type { TransportFactory } from "./transport.ts";
 import { ofetchTransport } from "./transport-ofetch.ts";
-import type { FlushResult } from "./types.ts";
+import type { DropReason, FlushResult } from "./types.ts";
 
 /**
  * Queued events taken out as one finished request body, for paths that bypass the sender:
@@ -46,6 +46,12 @@ export interface AdapterHost {
   restore(bodies: readonly EncodedBody[]): void;
   /** Count handed-off bodies as sent (a response confirmed them). */
   confirm(bodies: readonly EncodedBody[]): void;
+  /**
+   * Drop handed-off bodies (an answer rejected them, or their only copy was lost): count their
+   * events in `stats()` under `reason`, pass them to onDrop, and report `error` (undefined: the
+   * user was told already).
+   */
+  drop(bodies: readonly EncodedBody[], reason: DropReason, error: AitherError | undefined): void;
   /** Events queued or in flight. */
   readonly pending: number;
   /** The client's `shutdownTimeout`, in ms. */

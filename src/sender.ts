@@ -1,6 +1,6 @@
 import { AITHER_FORMAT, type Batch, type BodyFormat, cutBatch, type SerializeContext, splitBatch } from "./batch.ts";
 import { MIN_COMPRESS_BYTES } from "./compress.ts";
-import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError } from "./errors.ts";
+import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError, UNAUTHORIZED_HINT } from "./errors.ts";
 import type { QueuedEvent } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
@@ -54,6 +54,7 @@ export class Sender {
   #inFlightEvents = 0;
   #pausedUntil = 0;
   #backgroundRunning = false;
+  #stopped = false;
   #preempt = signal();
   readonly #headers: Record<string, string>;
   readonly #urls: { prediction: string; label: string };
@@ -67,7 +68,7 @@ export class Sender {
       format,
       maxEventBytes: options.maxEventBytes,
       beforeSend: options.beforeSend,
-      drop: (event, reason, detail) => parts.drop([event], reason, dropError(1, reason, detail)),
+      drop: (event, reason, detail) => parts.drop([event], reason, detail === undefined ? undefined : dropError(1, reason, detail)),
       truncated: () => {
         parts.stats.truncated++;
       },
@@ -111,9 +112,9 @@ export class Sender {
   }
 
   /**
-   * Deliver or drop every event with `seq <= upTo` by `deadline`. Background passes give their
-   * batches back so this flush retries them on its own terms; requests already in flight
-   * are waited for.
+   * Deliver or drop every event with `seq <= upTo` by `deadline`; returns how many are still
+   * queued or in flight then. Background passes give their batches back so this flush retries
+   * them on its own terms; requests already in flight are waited for, up to the deadline.
    */
   async flushUpTo(upTo: number, deadline: number): Promise<number> {
     // A background pass sleeping out a backoff gives way to this flush. Not under isolatedFlush:
@@ -125,20 +126,33 @@ export class Sender {
     }
     const mode: DrainMode = { kind: "foreground", deadline, upTo };
     for (;;) {
-      if (this.#p.queue.countUpTo(upTo) > 0) await this.#drain(mode);
       if (this.#p.adapter.isolatedFlush) {
-        // Requests of other flushes are theirs to finish (workerd: no cross-request I/O).
+        // The drain's own requests are awaited: workerd cancels the I/O of an invocation that
+        // ended. Requests of other flushes are theirs to finish (no cross-request I/O).
+        if (this.#p.queue.countUpTo(upTo) > 0) await this.#drain(mode);
         const left = this.#p.queue.countUpTo(upTo);
         if (left === 0 || Date.now() >= deadline) return left;
         continue;
       }
+      // The deadline also bounds a request in flight (up to `timeout`): it goes on after we return.
+      if (this.#p.queue.countUpTo(upTo) > 0 && !(await raceDeadline(this.#drain(mode), deadline))) return this.#pendingAtDeadline(upTo);
       const pending = this.pendingUpTo(upTo);
       if (pending === 0 || Date.now() >= deadline) return pending;
       if (this.#p.queue.countUpTo(upTo) > 0) continue;
       const waits = [...this.#inFlight].filter((f) => f.batch.events.some((e) => e.seq <= upTo)).map((f) => f.done);
       if (waits.length === 0) continue;
-      await raceDeadline(Promise.race(waits), deadline);
+      if (!(await raceDeadline(Promise.race(waits), deadline))) return this.#pendingAtDeadline(upTo);
     }
+  }
+
+  /**
+   * What is left when the deadline cut a wait short. A batch sleeping out a backoff stops at the
+   * same deadline on a timer of its own: give it that turn, so it is counted back in the queue
+   * rather than in flight.
+   */
+  async #pendingAtDeadline(upTo: number): Promise<number> {
+    await yieldToHost();
+    return this.pendingUpTo(upTo);
   }
 
   /** Cut the queue into finished bodies (api_key inside) for a beacon or storage. */
@@ -178,6 +192,17 @@ export class Sender {
   confirmBodies(bodies: readonly EncodedBody[]): void {
     for (const body of bodies) {
       if (taken.delete(body)) this.#p.stats.sent += body.count;
+    }
+  }
+
+  /** Bodies from {@link takeBodies} that will never be delivered: drop their events (counted, onDrop, `error`). */
+  dropBodies(bodies: readonly EncodedBody[], reason: DropReason, error: AitherError | undefined): void {
+    for (const body of bodies) {
+      const t = taken.get(body);
+      if (!t) continue;
+      taken.delete(body);
+      this.#p.stats.release(t.reported); // the drop counts it carried never arrived
+      this.#p.drop(t.batch.events, reason, error);
     }
   }
 
@@ -288,7 +313,22 @@ export class Sender {
     return ms <= left;
   }
 
+  /**
+   * The client closed: from now on a batch that would go back to the queue (a request still in
+   * flight when close() returned, then failed) is dropped as `shutdown_timeout` instead, so it
+   * is counted and passed to onDrop rather than left in a queue nobody sends.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   #requeue(batch: Batch): false {
+    if (this.#stopped) {
+      this.#p.drop(batch.events, "shutdown_timeout", dropError(batch.events.length, "shutdown_timeout", "still unsent when close() ended"));
+      return false;
+    }
+    const retried = { id: batch.id, count: batch.events.length };
+    for (const event of batch.events) event.retryOf = retried;
     const dropped = this.#p.queue.restore(batch.events);
     if (dropped) this.#p.drop(dropped, "queue_full", dropError(dropped.length, "queue_full", "the queue filled up while the batch was retried"));
     return false;
@@ -331,7 +371,7 @@ function describe(batch: Batch, outcome: Outcome & { status: number; message: st
 }
 
 function httpError(batch: Batch, outcome: Outcome & { status: number; message: string }): AitherHttpError {
-  const hint = outcome.status === 401 || outcome.status === 403 ? " (check AITHER_API_KEY or the apiKey option)" : "";
+  const hint = outcome.status === 401 || outcome.status === 403 ? UNAUTHORIZED_HINT : "";
   return new AitherHttpError(outcome.status, batch.events.length, outcome.message, `${describe(batch, outcome)}${hint}`);
 }
 
@@ -353,8 +393,17 @@ function signal(): { promise: Promise<void>; fire(): void } {
   return { promise, fire };
 }
 
-async function raceDeadline(promise: Promise<unknown>, deadline: number): Promise<void> {
+/** Wait for `promise` until `deadline`; false when the deadline came first. */
+async function raceDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), false)));
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    expired,
+  ]);
   clearTimeout(timer);
+  return settled;
 }

@@ -4,13 +4,13 @@ import { createLabel, createPrediction, type QueuedEvent } from "../../src/event
 import { EventQueue } from "../../src/queue.ts";
 import type { DropReason } from "../../src/types.ts";
 
-function context(overrides: Partial<SerializeContext> = {}): SerializeContext & { drops: [string, DropReason, string][]; truncations: number } {
+function context(overrides: Partial<SerializeContext> = {}): SerializeContext & { drops: [string, DropReason, string | undefined][]; truncations: number } {
   const ctx = {
-    drops: [] as [string, DropReason, string][],
+    drops: [] as [string, DropReason, string | undefined][],
     truncations: 0,
     maxEventBytes: 262_144,
     beforeSend: undefined,
-    drop(event: QueuedEvent, reason: DropReason, detail: string) {
+    drop(event: QueuedEvent, reason: DropReason, detail: string | undefined) {
       ctx.drops.push([event.wire.id, reason, detail]);
     },
     truncated() {
@@ -66,6 +66,7 @@ describe("serializeEvent", () => {
     });
     expect(serializeEvent(prediction(), thrower)).toBe(false);
     expect(none.drops[0]?.[1]).toBe("filtered");
+    expect(none.drops[0]?.[2]).toBeUndefined(); // the hook's choice: nothing to report as an error
     expect(thrower.drops[0]?.[2]).toContain("oops");
   });
 
@@ -97,6 +98,38 @@ describe("cutBatch", () => {
     for (const body of bodies) expect(body.length).toBeLessThanOrEqual(max);
     expect(bodies.flatMap((b) => JSON.parse(b).predictions)).toHaveLength(50);
     expect(max - ENVELOPE_BYTES).toBeGreaterThan(0);
+  });
+});
+
+describe("cutBatch of events given back by a failed batch", () => {
+  // What the sender does when a batch goes back to the queue.
+  const giveBack = (q: EventQueue, batch: { id: string; events: QueuedEvent[] }) => {
+    const retryOf = { id: batch.id, count: batch.events.length };
+    for (const e of batch.events) e.retryOf = retryOf;
+    q.restore(batch.events);
+  };
+
+  it("keeps the batch_id when the same events are cut again, alone", () => {
+    const q = new EventQueue(1000, 1e9);
+    for (let i = 0; i < 5; i++) q.push(prediction());
+    const first = cutBatch(q, "prediction", 3, 1e6, context()) as NonNullable<ReturnType<typeof cutBatch>>;
+    giveBack(q, first);
+    const again = cutBatch(q, "prediction", 100, 1e6, context());
+    expect(again?.id).toBe(first.id);
+    expect(again?.events.map((e) => e.seq)).toEqual(first.events.map((e) => e.seq)); // not merged with the 2 behind
+    expect(cutBatch(q, "prediction", 100, 1e6, context())?.events).toHaveLength(2);
+  });
+
+  it("gives a new batch_id to a smaller cut of them, and to what is left", () => {
+    const q = new EventQueue(1000, 1e9);
+    for (let i = 0; i < 4; i++) q.push(prediction());
+    const first = cutBatch(q, "prediction", 4, 1e6, context()) as NonNullable<ReturnType<typeof cutBatch>>;
+    giveBack(q, first);
+    const part = cutBatch(q, "prediction", 3, 1e6, context());
+    const rest = cutBatch(q, "prediction", 3, 1e6, context());
+    expect(part?.events).toHaveLength(3);
+    expect(rest?.events).toHaveLength(1);
+    expect(new Set([first.id, part?.id, rest?.id]).size).toBe(3);
   });
 });
 

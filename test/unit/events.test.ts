@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AitherValidationError } from "../../src/errors.ts";
-import { createPrediction, type PredictionInput, validateLabel, validatePrediction } from "../../src/events.ts";
+import { isoTime } from "../../src/batch.ts";
+import { createLabel, createPrediction, type PredictionInput, validateLabel, validatePrediction } from "../../src/events.ts";
 
 function errorOf(fn: () => void): AitherValidationError {
   try {
@@ -23,7 +24,6 @@ describe("validatePrediction", () => {
     ["invalid timestamp string", { modelId: "m", prediction: 1, timestamp: "yesterday" }, "timestamp"],
     ["invalid Date", { modelId: "m", prediction: 1, timestamp: new Date(Number.NaN) }, "timestamp"],
     ["non-string id", { modelId: "m", prediction: 1, id: 42 }, "id"],
-    ["non-string modelVersion", { modelId: "m", prediction: 1, modelVersion: 2 }, "modelVersion"],
     ["not an object", "churn", "input"],
   ];
   for (const [name, input, field] of cases) {
@@ -45,6 +45,32 @@ describe("validatePrediction", () => {
       expect(() => validatePrediction({ modelId: "m", prediction: null, timestamp })).not.toThrow();
       expect(createPrediction({ modelId: "m", prediction: null, timestamp }, "id", 1, undefined).time).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("data that is not misuse (SPEC: nothing else that depends on the data throws)", () => {
+  it("takes a number or boolean modelVersion and environment as text, and leaves other kinds and a non-number latencyMs out", () => {
+    const input = { modelId: "m", prediction: 1, modelVersion: 2, environment: true, latencyMs: "12" } as unknown as PredictionInput;
+    expect(() => validatePrediction(input)).not.toThrow();
+    const wire = createPrediction(input, "a", 1, "prod").wire as unknown as Record<string, unknown>;
+    expect(wire).toMatchObject({ model_version: "2", environment: "true" });
+    expect(wire.latency_ms).toBeUndefined();
+    const odd = { modelId: "m", prediction: 1, modelVersion: null, environment: { name: "x" } } as unknown as PredictionInput;
+    expect(() => validatePrediction(odd)).not.toThrow();
+    expect(createPrediction(odd, "a", 1, "prod").wire).toMatchObject({ model_version: undefined, environment: "prod" });
+  });
+
+  it("keeps a required value that normalises to nothing on the wire as null", () => {
+    const wire = createPrediction({ modelId: "m", prediction: () => 1 }, "a", 1, undefined).wire;
+    expect(JSON.parse(JSON.stringify(wire)).prediction).toBeNull();
+    const label = createLabel({ predictionId: "p", label: Symbol("x") }, "b", 2);
+    expect(JSON.parse(JSON.stringify(label.wire)).label).toBeNull();
+  });
+
+  it("keeps whole milliseconds of a fractional epoch timestamp, so the ISO text stays valid", () => {
+    const event = createPrediction({ modelId: "m", prediction: 1, timestamp: 1_700_000_000_000.75 }, "a", 1, undefined);
+    expect(event.time).toBe(1_700_000_000_000);
+    expect(isoTime(event.time)).toBe(new Date(1_700_000_000_000.75).toISOString());
   });
 });
 

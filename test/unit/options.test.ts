@@ -62,7 +62,19 @@ describe("resolveOptions", () => {
     });
   }
 
-  it("caps maxEventBytes at maxBatchBytes (a bigger event could never be sent)", () => {
+  it("lowers the default maxEventBytes to a smaller maxBatchBytes, and rejects a maxEventBytes set over it", () => {
     expect(resolveOptions({ maxBatchBytes: 1000 }, {}).maxEventBytes).toBe(1000);
+    expect(() => resolveOptions({ maxBatchBytes: 1000, maxEventBytes: 2000 }, {})).toThrow(/^maxEventBytes must be at most maxBatchBytes \(1000\), got 2000/);
+    expect(resolveOptions({ maxBatchBytes: 1000, maxEventBytes: 1000 }, {}).maxEventBytes).toBe(1000);
+  });
+
+  it("checks the type of handleSignals (read by the Node entry)", () => {
+    expect(() => resolveOptions({ handleSignals: "yes" } as never, {})).toThrow(/^handleSignals must be a boolean, got string/);
+    expect(() => resolveOptions({ handleSignals: true } as never, {})).not.toThrow();
+  });
+
+  it("takes an empty apiKey as no key", () => {
+    expect(resolveOptions({ apiKey: "" }, {}).apiKey).toBeUndefined();
+    expect(resolveOptions({ apiKey: "" }, { AITHER_API_KEY: "ak_env" }).apiKey).toBeUndefined();
   });
 });

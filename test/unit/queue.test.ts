@@ -5,7 +5,7 @@ import { EventQueue } from "../../src/queue.ts";
 let seq = 0;
 function ev(kind: EventKind = "prediction", bytes = 10): QueuedEvent {
   seq++;
-  return { kind, seq, time: 0, bytes, json: undefined, wire: { id: `e${seq}`, model_id: "m", prediction: 1, timestamp: "" } };
+  return { kind, seq, time: 0, bytes, json: undefined, retryOf: undefined, wire: { id: `e${seq}`, model_id: "m", prediction: 1, timestamp: "" } };
 }
 
 describe("EventQueue", () => {

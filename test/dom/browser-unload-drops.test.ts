@@ -1,0 +1,223 @@
+// The unload and carry-over path keeps the SPEC's drop rules (section 3): a body this page
+// handed off and the server refused is dropped through its client (counted in stats(), passed
+// to onDrop, reported), 401/403 as `unauthorized` naming AITHER_API_KEY, other 4xx as
+// `rejected`; a 413 goes back to the queue, whose sender splits it; bodies the carry-over's size
+// cap pushes out of localStorage are counted (`queue_full`). Bodies left by an earlier page
+// load belong to no live client: they are reported, not counted.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { CARRY_OVER_KEY, MAX_CARRY_OVER_BYTES } from "../../adapters/browser-carry-over.ts";
+import type { AitherError, AitherHttpError, DropReason, WireEvent } from "../../src/public.ts";
+import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.ts";
+
+type Entry = typeof import("../../adapters/browser.ts");
+type Client = InstanceType<Entry["AitherClient"]>;
+let collector: Collector;
+let port = 0;
+const clients: Client[] = [];
+
+/** A fresh copy of the browser entry: what a new page load gets (page-wide state starts over). */
+async function loadPage(): Promise<Entry> {
+  vi.resetModules();
+  return import("../../adapters/browser.ts");
+}
+
+/** A client on a fresh page that records what it reports and drops. */
+async function pageClient(options: { apiKey?: string } = {}) {
+  const page = await loadPage();
+  const errors: AitherError[] = [];
+  const warnings: string[] = [];
+  const drops: { ids: string[]; reason: DropReason }[] = [];
+  vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(" ")));
+  const client = new page.AitherClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    flushInterval: 60_000, // only the unload path sends
+    batchSize: 10_000,
+    onError: (e) => errors.push(e),
+    onDrop: (events: WireEvent[], reason) => drops.push({ ids: events.map((e) => e.id), reason }),
+    ...options,
+  });
+  clients.push(client);
+  const dropped = (reason: DropReason) => drops.filter((d) => d.reason === reason).flatMap((d) => d.ids);
+  return { client, errors, warnings, drops, dropped };
+}
+
+function log(client: Client, n: number, modelId: string, withFeatures = false): string[] {
+  return Array.from({ length: n }, (_, i) => client.logPrediction({ modelId, prediction: i, ...(withFeatures ? { features: features(i) } : {}) }));
+}
+
+function storedEntries(): { id: string; body: string }[] {
+  return JSON.parse(localStorage.getItem(CARRY_OVER_KEY) ?? "[]") as { id: string; body: string }[];
+}
+
+function idsInStorage(): string[] {
+  return storedEntries().flatMap((e) => (JSON.parse(e.body) as { predictions: { id: string }[] }).predictions.map((p) => p.id));
+}
+
+async function restart(options: Parameters<typeof startCollector>[0] = {}): Promise<void> {
+  await collector.close();
+  collector = await startCollector({ port, ...options });
+}
+
+beforeAll(async () => {
+  collector = await startCollector({ port: 0 });
+  port = collector.port;
+});
+afterAll(async () => {
+  await collector.close();
+});
+beforeEach(() => {
+  localStorage.clear();
+  showPage();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close({ timeoutMs: 200 })));
+  vi.restoreAllMocks();
+});
+
+describe("unload path: answers that drop", () => {
+  it("counts a 401 to an unload body as unauthorized, passes the events to onDrop, and names AITHER_API_KEY", async () => {
+    await restart({ apiKeys: ["ak_good"] });
+    const { client, errors, dropped } = await pageClient({ apiKey: "ak_wrong" });
+    const ids = log(client, 20, "unauth");
+    hidePage();
+    await until(() => client.stats().dropped === 20, "20 events dropped");
+    expect(client.stats().droppedByReason).toEqual({ unauthorized: 20 });
+    expect(dropped("unauthorized").sort()).toEqual([...ids].sort());
+    const http = errors.filter((e): e is AitherHttpError => e.code === "http");
+    expect(http).toHaveLength(1);
+    expect(http[0]?.status).toBe(401);
+    expect(http[0]?.batchSize).toBe(20);
+    expect(http[0]?.message).toMatch(/AITHER_API_KEY/);
+    expect(http[0]?.message).toMatch(/apiKey/);
+    expect(localStorage.getItem(CARRY_OVER_KEY)).toBeNull(); // settled: not resent on the next load
+    expect(client.stats().sent).toBe(0);
+  });
+
+  it("counts a 401 to a carry-over body resent from storage as unauthorized", async () => {
+    await collector.close(); // down while the page is hidden: the body waits in storage
+    const { client, errors, dropped } = await pageClient({ apiKey: "ak_wrong" });
+    const ids = log(client, 15, "unauth-carry");
+    hidePage();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the keepalive fetch fails
+    expect(idsInStorage().sort()).toEqual([...ids].sort());
+    expect(client.stats().dropped).toBe(0);
+    collector = await startCollector({ port, apiKeys: ["ak_good"] });
+    window.dispatchEvent(new Event("online")); // resends the carry-over now
+    await until(() => client.stats().dropped === 15, "15 events dropped");
+    expect(client.stats().droppedByReason).toEqual({ unauthorized: 15 });
+    expect(dropped("unauthorized").sort()).toEqual([...ids].sort());
+    expect(errors.some((e) => (e as AitherHttpError).status === 401 && /AITHER_API_KEY/.test(e.message))).toBe(true);
+    expect(localStorage.getItem(CARRY_OVER_KEY)).toBeNull();
+  });
+
+  it("counts a 400 to an unload body as rejected, without the API key hint", async () => {
+    await restart({ faults: { failFirst: 1, status: 400 } });
+    const { client, errors, dropped } = await pageClient();
+    const ids = log(client, 12, "bad");
+    hidePage();
+    await until(() => client.stats().dropped === 12, "12 events dropped");
+    expect(client.stats().droppedByReason).toEqual({ rejected: 12 });
+    expect(dropped("rejected").sort()).toEqual([...ids].sort());
+    const http = errors.filter((e): e is AitherHttpError => e.code === "http");
+    expect(http.map((e) => e.status)).toEqual([400]);
+    expect(http[0]?.message).not.toMatch(/AITHER_API_KEY/);
+    expect(localStorage.getItem(CARRY_OVER_KEY)).toBeNull();
+  });
+
+  it("gives a body answered 413 back to the queue, and the timer path delivers it", async () => {
+    await restart({ faults: { failFirst: 1, status: 413 } });
+    const { client, drops } = await pageClient();
+    const ids = log(client, 10, "big-unload");
+    hidePage();
+    await until(() => client.stats().queued === 10, "the 10 events back in the queue");
+    expect(localStorage.getItem(CARRY_OVER_KEY)).toBeNull(); // not resent from storage as well
+    showPage();
+    const result = await client.flush({ timeoutMs: 3000 });
+    expect(result).toMatchObject({ ok: true, pending: 0, dropped: 0 });
+    expect(storedIds(collector, "big-unload").sort()).toEqual([...ids].sort());
+    expect(drops).toEqual([]);
+  });
+
+  it("reports (does not count) a 401 to a body left by an earlier page load, naming AITHER_API_KEY", async () => {
+    await collector.close();
+    const first = await pageClient({ apiKey: "ak_wrong" });
+    const ids = log(first.client, 8, "earlier");
+    hidePage();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // refused: stays in storage
+    expect(idsInStorage().sort()).toEqual([...ids].sort());
+    collector = await startCollector({ port, apiKeys: ["ak_good"] });
+    showPage();
+    const next = await pageClient({ apiKey: "ak_good" }); // the next load resends storage
+    await until(() => localStorage.getItem(CARRY_OVER_KEY) === null, "the entry to be settled");
+    const http = next.errors.filter((e): e is AitherHttpError => e.code === "http");
+    expect(http.map((e) => [e.status, e.batchSize])).toEqual([[401, 8]]);
+    expect(http[0]?.message).toMatch(/earlier page load.*AITHER_API_KEY/);
+    expect(next.client.stats().dropped).toBe(0); // not this client's events
+    expect(next.drops).toEqual([]);
+  });
+});
+
+describe("carry-over size cap", () => {
+  it("counts this page's unconfirmed bodies that the cap pushes out of localStorage as queue_full", async () => {
+    await collector.close(); // nothing is confirmed
+    const { client, dropped } = await pageClient();
+    vi.spyOn(navigator, "sendBeacon").mockReturnValue(false); // the page's beacon quota is spent
+    // Two hides of about 0.7 MiB each: together past the 1 MiB cap.
+    const first = log(client, 2000, "cap", true);
+    hidePage();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its keepalive fetch fails
+    expect(idsInStorage().sort()).toEqual([...first].sort());
+    showPage();
+    const second = log(client, 2000, "cap", true);
+    hidePage();
+    const kept = idsInStorage();
+    const keptBytes = storedEntries().reduce((sum, e) => sum + new TextEncoder().encode(e.body).length, 0);
+    expect(keptBytes).toBeLessThanOrEqual(MAX_CARRY_OVER_BYTES);
+    expect(kept).toEqual(expect.arrayContaining(second)); // the newest are kept
+    const lost = first.filter((id) => !kept.includes(id));
+    expect(lost.length).toBeGreaterThan(0);
+    // Every pushed-out event is counted and handed to onDrop, and only those.
+    expect(client.stats().droppedByReason).toEqual({ queue_full: lost.length });
+    expect(dropped("queue_full").sort()).toEqual([...lost].sort());
+  });
+
+  it("counts a body whose keepalive answer is pending when pushed out only by that answer: a failure gives it back to the queue", async () => {
+    await restart({ faults: { latencyMs: 300, failFirst: 1, status: 503 } });
+    const { client, drops } = await pageClient();
+    vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
+    const first = log(client, 2000, "cap-flight", true);
+    hidePage(); // the first body goes by keepalive; the collector answers it 503 after 300 ms
+    showPage();
+    log(client, 2000, "cap-flight", true);
+    hidePage(); // pushes the first hide's bodies out of storage, the one in flight too
+    expect(drops.map((d) => d.reason)).toEqual(expect.arrayContaining(["queue_full"]));
+    const lostNow = drops.flatMap((d) => d.ids);
+    await until(() => client.stats().queued > 0, "the in-flight body back in the queue after its 503");
+    expect(drops.flatMap((d) => d.ids)).toEqual(lostNow); // its failure is not a drop
+    expect(client.stats().dropped).toBe(lostNow.length);
+    const result = await client.flush({ timeoutMs: 3000 }); // the timer path sends what came back
+    expect(result).toMatchObject({ ok: true, pending: 0 });
+    // Every event of the first hide is in exactly one place: delivered, still in storage, or counted as dropped.
+    const inStorage = new Set(idsInStorage());
+    const delivered = new Set(storedIds(collector, "cap-flight"));
+    expect(delivered.size).toBeGreaterThan(0);
+    for (const id of first) expect([delivered.has(id), inStorage.has(id), lostNow.includes(id)].filter(Boolean)).toHaveLength(1);
+  });
+
+  it("warns about bodies of an earlier page load that the cap pushes out, without counting them", async () => {
+    await collector.close();
+    const earlier = await pageClient();
+    vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
+    log(earlier.client, 2000, "cap-earlier", true);
+    hidePage();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await earlier.client.close({ timeoutMs: 10 });
+    showPage();
+    const next = await pageClient(); // a new load: the stored bodies are not its own
+    vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
+    log(next.client, 2000, "cap-earlier", true);
+    hidePage();
+    expect(next.warnings.some((w) => /carry-over.*full.*earlier page load/.test(w))).toBe(true);
+    expect(next.client.stats().dropped).toBe(0);
+  });
+});
