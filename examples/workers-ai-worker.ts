@@ -31,7 +31,9 @@ export default aither.withAither(
 
       if (url.pathname === "/feedback") {
         // Ground truth for an earlier answer, joined on the server by the prediction id.
-        aither.logLabel({ predictionId: url.searchParams.get("id") ?? "", label: url.searchParams.get("label") });
+        const id = url.searchParams.get("id");
+        if (!id) return new Response("?id= is required: the id an earlier answer returned", { status: 400 });
+        aither.logLabel({ predictionId: id, label: url.searchParams.get("label") });
         return new Response(null, { status: 204 });
       }
       if (url.pathname === "/chat") {

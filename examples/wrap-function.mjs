@@ -28,7 +28,7 @@ const classify = aither.wrap(async (text) => ({ label: /love|great/i.test(text) 
 const answer = await classify("I love this product");
 const id = aither.predictionIdOf(answer);
 console.log(`logged prediction ${id}: ${answer.label}`);
-aither.logLabel({ predictionId: id, label: "POSITIVE" }); // the ground truth, when known
+if (id) aither.logLabel({ predictionId: id, label: "POSITIVE" }); // the ground truth, when known (no id: not logged)
 
 const result = await aither.close();
 console.log(`delivered ${result.sent} events (ok: ${result.ok})`);

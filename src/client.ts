@@ -2,6 +2,7 @@ import { readEnv } from "./env.ts";
 import { AitherError, invalid } from "./errors.ts";
 import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.ts";
 import { createId } from "./id.ts";
+import { normalize } from "./normalize.ts";
 import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { EventQueue } from "./queue.ts";
 import { createReporter, dropError, type Reporter } from "./report.ts";
@@ -93,14 +94,19 @@ export class AitherClient {
     // Every misuse throws here, also for a call that sampling or a disabled client then skips.
     const time = validatePrediction(input);
     const id = input.id ?? createId();
-    if (this.#disabled) return id;
+    this.#queuePrediction(input, id, time);
+    return id;
+  }
+
+  /** Queue a validated prediction; false when it was not queued (disabled, sampled out, closed). */
+  #queuePrediction(input: PredictionInput, id: string, time: number): boolean {
+    if (this.#disabled) return false;
     const o = this.#options;
     if (o.sampleRate < 1 && Math.random() >= o.sampleRate) {
       this.#stats.sampled++;
-      return id;
+      return false;
     }
-    this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment, this.#tensorLimits, time));
-    return id;
+    return this.#enqueue(createPrediction(input, id, ++this.#seq, o.environment, this.#tensorLimits, time));
   }
 
   /**
@@ -194,14 +200,15 @@ export class AitherClient {
     return this.#closed;
   }
 
-  #enqueue(event: QueuedEvent): void {
+  /** Queue an event; false when the client is closed (the event is dropped as `closed`). */
+  #enqueue(event: QueuedEvent): boolean {
     if (this.#closed) {
       if (!this.#warnedClosed) {
         this.#warnedClosed = true;
         this.#reporter.warn("logged after close(): the event is dropped (closed)");
       }
       this.#drop([event], "closed", undefined); // warned once above, not once per event
-      return;
+      return false;
     }
     const dropped = this.#queue.push(event);
     if (dropped)
@@ -218,6 +225,7 @@ export class AitherClient {
       // The pass cuts its batch synchronously, before its first await: one request per call.
       this.#sender.immediate().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
     }
+    return true;
   }
 
   #tick(): void {
@@ -238,7 +246,12 @@ export class AitherClient {
   static {
     wrapHostOf = (client) => {
       client.#wrapHost ??= {
-        log: (input) => client.logPrediction(input),
+        log(input) {
+          const time = validatePrediction(input);
+          const id = input.id ?? createId();
+          return client.#queuePrediction(input, id, time) ? id : undefined;
+        },
+        capture: (value) => (value === undefined ? undefined : normalize(value, client.#tensorLimits)),
         report: (error) => client.#reporter.error(error),
         sampled: () => {
           client.#stats.sampled++;

@@ -67,7 +67,8 @@ export interface RetriedBatch {
   readonly count: number;
 }
 
-const MAX_MODEL_ID = 256;
+/** Longest `modelId`, in characters. */
+export const MAX_MODEL_ID = 256;
 // id, keys, timestamp and punctuation of a wire event, before features and metadata.
 const BASE_BYTES = 140;
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AitherValidationError } from "../../src/errors.ts";
 import type { PredictionInput } from "../../src/events.ts";
 import { kindOf } from "../../src/model-kinds.ts";
+import { DEFAULT_TENSOR_LIMITS, normalize } from "../../src/normalize.ts";
 import { createWrapper, predictionIdOf, type WrapHost } from "../../src/wrap.ts";
 
 /** A host that records what would be logged (the e2e tests use the real client and collector). */
@@ -14,6 +15,7 @@ function recorder(): WrapHost & { logged: PredictionInput[]; reported: Error[]; 
       host.logged.push(input);
       return `id-${host.logged.length}`;
     },
+    capture: (value: unknown) => (value === undefined ? undefined : normalize(value, DEFAULT_TENSOR_LIMITS)),
     report: (error: Error) => host.reported.push(error),
     sampled: () => host.sampledCount++,
   };
@@ -54,6 +56,7 @@ describe("wrap options", () => {
     [{ modelId: "m", metadata: null }, /^metadata must be a object or function, got null/],
     [{ modelId: "m", sampleRate: 2 }, /^sampleRate must be a number from 0 to 1/],
     [{ modelId: "m", name: "x" }, /^name is not a known wrap option/],
+    [{ modelId: "m".repeat(257) }, /^modelId must be at most 256 characters, got 257/],
   ])("rejects %j", (options, message) => {
     expect(() => createWrapper((x: number) => x, options as never, recorder)).toThrow(message);
   });
@@ -206,5 +209,121 @@ describe("wrapped model objects", () => {
     const fixed = Object.freeze({ predict: (x: number) => x });
     const { wrapped } = wrapWith(fixed, { modelId: "m" });
     expect(wrapped.predict).toBe(fixed.predict); // frozen: cannot be swapped for a logging method
+  });
+});
+
+describe("results and inputs of async calls", () => {
+  it("return the very promise the target returned (a subclass and its extras kept), logged when it resolves", async () => {
+    class Cancellable<T> extends Promise<T> {
+      cancel = () => "cancelled";
+    }
+    const made = new Cancellable<number>((resolve) => setTimeout(() => resolve(7), 5));
+    const { host, wrapped } = wrapWith(() => made, { modelId: "m" });
+    const returned = wrapped();
+    expect(returned).toBe(made);
+    expect(returned.cancel()).toBe("cancelled");
+    expect(await returned).toBe(7);
+    expect(host.logged.map((e) => e.prediction)).toEqual([7]);
+  });
+
+  it("read the inputs of an async call when it returns, not when it resolves", async () => {
+    const buffer = new Float32Array([1, 2, 3]);
+    const { host, wrapped } = wrapWith(async (x: Float32Array) => x.reduce((a, b) => a + b, 0), {
+      modelId: "m",
+      metadata: (x: Float32Array) => ({ first: x[0] }),
+    });
+    const pending = wrapped(buffer);
+    buffer.fill(9); // the caller reuses its buffer before the model answers
+    expect(await pending).toBe(6);
+    expect(host.logged[0]).toMatchObject({ features: [1, 2, 3], prediction: 6, metadata: { first: 1 } });
+  });
+
+  it("return a thenable that is not a Promise unchanged and unstarted, logged as null", () => {
+    let started = 0;
+    // biome-ignore lint/suspicious/noThenProperty: the point is a thenable that is not a Promise
+    const lazy = { then: (resolve: (v: number) => void) => resolve(++started) };
+    const { host, wrapped } = wrapWith(() => lazy, { modelId: "m" });
+    expect(wrapped()).toBe(lazy);
+    expect(started).toBe(0);
+    expect(host.logged.map((e) => e.prediction)).toEqual([null]);
+  });
+
+  it("log generators and Response-like results as null (reading them would take them from the caller)", () => {
+    const { host, wrapped } = wrapWith(
+      function* (n: number) {
+        yield n;
+      },
+      { modelId: "m" },
+    );
+    const gen = wrapped(1);
+    expect([...gen]).toEqual([1]);
+    const response = { headers: {}, status: 200, arrayBuffer: async () => new ArrayBuffer(0) };
+    createWrapper(
+      () => response,
+      { modelId: "m" },
+      () => host,
+    )();
+    expect(host.logged.map((e) => e.prediction)).toEqual([null, null]);
+  });
+});
+
+describe("calls the client did not queue", () => {
+  it("neither call onLogged nor give predictionIdOf an id (sampled out by the client, disabled, closed)", () => {
+    const host = recorder();
+    host.log = (input) => {
+      host.logged.push(input);
+      return undefined;
+    };
+    const seen: string[] = [];
+    const wrapped = createWrapper(
+      () => ({ score: 1 }),
+      { modelId: "m", onLogged: (id) => seen.push(id) },
+      () => host,
+    );
+    const result = wrapped();
+    expect(host.logged).toHaveLength(1);
+    expect(seen).toEqual([]);
+    expect(predictionIdOf(result)).toBeUndefined();
+  });
+
+  it("count a call left out by the wrap's sampleRate only when it returns", () => {
+    const { host, wrapped } = wrapWith(
+      () => {
+        throw new Error("boom");
+      },
+      { modelId: "m", sampleRate: 0 },
+    );
+    expect(() => wrapped()).toThrow("boom");
+    expect(host.sampledCount).toBe(0);
+  });
+});
+
+describe("wrapped callables with methods (transformers.js pipelines)", () => {
+  it("run their methods on the original object, so private fields work", async () => {
+    // transformers.js's Callable: the instance is a closure whose prototype is the class's.
+    class Callable extends Function {
+      constructor() {
+        super();
+        const closure = (...args: unknown[]): unknown => (closure as unknown as { _call(...a: unknown[]): unknown })._call(...args);
+        // biome-ignore lint/correctness/noConstructorReturn: this is how transformers.js builds callables
+        return Object.setPrototypeOf(closure, new.target.prototype);
+      }
+    }
+    class Pipeline extends Callable {
+      #calls = 0;
+      task = "text-classification";
+      _call(text: string) {
+        this.#calls++;
+        return [{ label: text.length > 3 ? "POSITIVE" : "NEGATIVE", score: 0.9 }];
+      }
+      count() {
+        return this.#calls;
+      }
+    }
+    const pipe = new Pipeline() as unknown as ((text: string) => unknown) & { count(): number };
+    const { host, wrapped } = wrapWith(pipe, { modelId: "sentiment" });
+    wrapped("lovely");
+    expect(wrapped.count()).toBe(1);
+    expect(host.logged.map((e) => e.features)).toEqual(["lovely"]);
   });
 });
