@@ -8,7 +8,7 @@
  */
 
 import { DEFAULTS } from "./options.ts";
-import { arrayShape, asTensor, isList, sample, sizeOf, summary, type TensorLimits, tensorToJson, viewDtype } from "./tensor.ts";
+import { arrayShape, asTensor, extentOf, isList, sample, summary, type TensorLimits, tensorToJson, viewDtype } from "./tensor.ts";
 
 /** Nesting deeper than this is cut to a marker string, so a pathological value cannot overflow the stack. */
 export const MAX_DEPTH = 64;
@@ -97,7 +97,7 @@ function copyObject(obj: object): unknown {
   }
   const tensor = asTensor(obj);
   if (tensor) {
-    estimatedBytes += 80 + Math.min(sizeOf(tensor.shape), maxWhole) * 12;
+    estimatedBytes += 80 + Math.min(extentOf(tensor.shape), maxWhole) * 12;
     return tensorToJson(tensor, limits, copyValue);
   }
   if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return copyToJSON(obj);
@@ -162,10 +162,11 @@ function copyPlain(obj: Record<string, unknown>): Record<string, unknown> {
 function copyArray(arr: unknown[]): unknown {
   const n = arr.length;
   // Long or nested-and-big arrays become a summary: the cost stays that of rows x columns values.
+  // Big counts rows too (extentOf): 100,001 rows, the first of them empty, are not small.
   const first = arr[0];
   if (n > maxWhole || (typeof first === "object" && isList(first))) {
     const { shape, dtype } = arrayShape(arr);
-    if (sizeOf(shape) > maxWhole) {
+    if (extentOf(shape) > maxWhole) {
       estimatedBytes += 80 + maxWhole * 12;
       const out = summary(dtype, shape, sample(arr, shape, false, limits, copyValue));
       ancestors.pop();

@@ -1,6 +1,6 @@
 /**
  * Tensor summaries: tensors (TensorFlow.js, onnxruntime, transformers.js), typed arrays and long
- * arrays with more than `rows x columns` elements are logged as
+ * arrays with more than `rows x columns` elements (or rows: [100000, 0] is big too) are logged as
  * `{ _tensor: { dtype, shape, sample, truncated: true } }` instead of every number. Tensors are
  * recognised by their shape, never by importing a model library (the browser bundle stays small).
  * Reading a sample touches only the leading values, so a million-element input costs the same
@@ -62,7 +62,8 @@ function tfjsValues(t: Fields): ArrayLike<unknown> | undefined {
     const store = backend?.data ?? backend?.texData;
     // has() first: DataStorage.get() of a missing id would move the data between backends.
     const values = store?.has(t.dataId) ? store.get(t.dataId)?.values : undefined;
-    return ArrayBuffer.isView(values) ? (values as unknown as ArrayLike<unknown>) : undefined;
+    // A string tensor's values are an array of encoded strings (Uint8Array[]), decoded per element.
+    return ArrayBuffer.isView(values) || Array.isArray(values) ? (values as unknown as ArrayLike<unknown>) : undefined;
   } catch {
     return undefined;
   }
@@ -75,20 +76,67 @@ export function viewDtype(view: ArrayBufferView): string {
 }
 
 /** Elements of a shape; NaN when a dimension is not a number. */
-export function sizeOf(shape: readonly number[]): number {
+function sizeOf(shape: readonly number[]): number {
   let size = 1;
   for (const d of shape) size *= d;
   return size;
 }
 
 /**
- * A tensor as JSON: whole as nested arrays when it has at most rows x columns elements and its
- * values are readable, otherwise a `_tensor` summary (without `sample` if they are not).
+ * Entries of a shape's nested form: the most values or arrays at any one depth. That is its
+ * element count, unless a dimension is 0: [100000, 0] has no element but 100,000 (empty) rows.
+ * Infinity (big) when a dimension is not a non-negative integer.
+ */
+export function extentOf(shape: readonly number[]): number {
+  let size = 1;
+  let most = 1;
+  for (const d of shape) {
+    if (!(Number.isInteger(d) && d >= 0)) return Number.POSITIVE_INFINITY;
+    size *= d;
+    if (size > most) most = size;
+  }
+  return most;
+}
+
+/**
+ * A tensor as JSON: whole as nested arrays when its nested form has at most rows x columns
+ * entries ({@link extentOf}) and its values are readable, otherwise a `_tensor` summary (without
+ * `sample` if they are not).
  */
 export function tensorToJson(t: TensorView, limits: TensorLimits, copy: CopyValue): unknown {
-  const size = sizeOf(t.shape);
-  if (t.data !== undefined && size <= limits.rows * limits.columns) return nest(t.data, t.shape, copy);
-  return summary(t.dtype, t.shape, t.data && sample(t.data, t.shape, true, limits, copy));
+  const data = t.data;
+  if (data === undefined) return summary(t.dtype, t.shape, undefined);
+  const each = elementCopy(t.dtype, data, copy);
+  if (extentOf(t.shape) <= limits.rows * limits.columns) return nest(data, t.shape, each);
+  return summary(t.dtype, t.shape, sample(data, t.shape, true, limits, each));
+}
+
+/**
+ * How one element of a tensor becomes JSON, by dtype: half-floats stored as their bits
+ * (Uint16Array: onnxruntime, transformers.js) are decoded, `bool` 0/1 become booleans, and tfjs
+ * strings (encoded bytes) are decoded. Applied to the copied values only.
+ */
+function elementCopy(dtype: string, data: ArrayLike<unknown>, copy: CopyValue): CopyValue {
+  if (dtype === "float16" && data instanceof Uint16Array) return (v) => copy(halfToNumber(v as number));
+  if (dtype === "bool") return (v) => copy(typeof v === "number" ? v !== 0 : v);
+  if (dtype === "string") return (v) => copy(v instanceof Uint8Array ? utf8(v) : v);
+  return copy;
+}
+
+/** An IEEE 754 half-precision value from its 16 bits (subnormals, Infinity and NaN included). */
+function halfToNumber(bits: number): number {
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  const sign = bits & 0x8000 ? -1 : 1;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
+  if (exponent === 31) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1024 + fraction) * 2 ** (exponent - 25);
+}
+
+let decoder: TextDecoder | undefined;
+function utf8(bytes: Uint8Array): string {
+  decoder ??= new TextDecoder();
+  return decoder.decode(bytes);
 }
 
 /** The `_tensor` marker. */

@@ -88,6 +88,14 @@ describe("normalize", () => {
     expect(JSON.stringify(normalize(root))).toContain("[MaxDepth]");
   });
 
+  it("summarises long arrays of rows even when the first row is empty (the element count is no guide)", () => {
+    const rows = Array.from({ length: 100_001 }, (_, i) => (i === 0 ? [] : [i]));
+    expect(normalize(rows)).toMatchObject({ _tensor: { shape: [100_001, 0], sample: [[], [1], [2], [3], [4]], truncated: true } });
+    const nested = [Array.from({ length: 100 }, () => []), [[1]]];
+    expect(normalize(nested)).toMatchObject({ _tensor: { shape: [2, 100, 0], sample: [[], [1]], truncated: true } });
+    expect(normalize([[], [1], [2]])).toEqual([[], [1], [2]]);
+  });
+
   it("sends class instances as their own enumerable fields", () => {
     class Point {
       constructor(

@@ -1,11 +1,16 @@
 import { Tensor as HfTensor } from "@huggingface/transformers";
+import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { normalize } from "../../src/normalize.ts";
 import { resolveOptions } from "../../src/options.ts";
 import { asTensor, viewDtype } from "../../src/tensor.ts";
 
 const small = { rows: 2, columns: 3 };
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
 
 describe("tensor summaries in normalize", () => {
   it("logs typed arrays and arrays of up to rows x columns elements whole (SPEC rules)", () => {
@@ -126,6 +131,68 @@ describe("tensor summaries in normalize", () => {
     });
     expect(normalize(new ort.Tensor("string", ["a", "b"], [2]))).toEqual(["a", "b"]);
     expect(normalize(new ort.Tensor("float32", Float32Array.from([7]), []))).toBe(7);
+  });
+
+  it("summarises a tensor with a 0 dimension by its rows, not by its (zero) element count", () => {
+    const rows = { _tensor: { dtype: "float32", shape: [100_000, 0], sample: Array(5).fill([]), truncated: true } };
+    expect(normalize(new ort.Tensor("float32", new Float32Array(0), [100_000, 0]))).toEqual(rows);
+    expect(normalize(tf.zeros([100_000, 0]))).toEqual(rows);
+    expect(normalize(new HfTensor("int32", new Int32Array(0), [2, 100, 0]), small)).toEqual({
+      _tensor: { dtype: "int32", shape: [2, 100, 0], sample: [[], []], truncated: true },
+    });
+    // Few rows stay whole.
+    expect(normalize(new ort.Tensor("float32", new Float32Array(0), [3, 0]))).toEqual([[], [], []]);
+  });
+
+  it("decodes float16 tensors held as Uint16Array bits (onnxruntime, transformers.js), only the values it logs", () => {
+    expect(normalize(new ort.Tensor("float16", Uint16Array.from([0x3c00, 0x4000]), [1, 2]))).toEqual([[1, 2]]);
+    // Subnormals, the smallest normal, a rounded third, the largest finite, -2, +-Infinity and NaN (null, as SPEC normalises).
+    const bits = [0x0001, 0x03ff, 0x0400, 0x3555, 0x7bff, 0xc000, 0x7c00, 0xfc00, 0x7e00];
+    const values = [2 ** -24, 1023 * 2 ** -24, 2 ** -14, 0.333251953125, 65504, -2, null, null, null];
+    expect(normalize(new HfTensor("float16", Uint16Array.from(bits), [9]))).toEqual(values);
+    expect(normalize(new ort.Tensor("float16", new Uint16Array(1000).fill(0x3800), [100, 10]), small)).toEqual({
+      _tensor: {
+        dtype: "float16",
+        shape: [100, 10],
+        sample: [
+          [0.5, 0.5, 0.5],
+          [0.5, 0.5, 0.5],
+        ],
+        truncated: true,
+      },
+    });
+    // Where the runtime has Float16Array the data are numbers already (a Float32Array stands in for it here).
+    class Half {
+      type = "float16";
+      dims = [2];
+      data = Float32Array.from([1.5, Number.NaN]);
+    }
+    expect(normalize(new Half())).toEqual([1.5, null]);
+  });
+
+  it("decodes tfjs string tensors (stored as encoded bytes) and logs bool tensors as booleans", () => {
+    expect(normalize(tf.tensor1d(["a", "ü ✓"]))).toEqual(["a", "ü ✓"]);
+    expect(normalize(tf.scalar("x"))).toBe("x");
+    const letters = tf.tensor2d([
+      ["a", "b", "c", "d"],
+      ["e", "f", "g", "h"],
+    ]);
+    expect(normalize(letters, small)).toEqual({
+      _tensor: {
+        dtype: "string",
+        shape: [2, 4],
+        sample: [
+          ["a", "b", "c"],
+          ["e", "f", "g"],
+        ],
+        truncated: true,
+      },
+    });
+    expect(normalize(tf.tensor1d([true, false], "bool"))).toEqual([true, false]);
+    expect(normalize(new ort.Tensor("bool", Uint8Array.from([1, 0, 1]), [3]))).toEqual([true, false, true]);
+    expect(normalize(new HfTensor("bool", new Uint8Array(100).fill(1), [100]), small)).toEqual({
+      _tensor: { dtype: "bool", shape: [100], sample: Array(6).fill(true), truncated: true },
+    });
   });
 
   it("logs dtype and shape only for a tensor whose data is not in CPU memory", () => {
