@@ -17,11 +17,11 @@
  *
  * @module
  */
-import { AitherClient as CoreClient } from "../src/client.ts";
+import { AitherClient as CoreClient, createDisabledClient } from "../src/client.ts";
 import { streamGzip } from "../src/compress.ts";
 import type { AitherEnv } from "../src/env.ts";
-import { createGlobalApi, type GlobalApi } from "../src/global.ts";
-import type { AitherOptions } from "../src/options.ts";
+import { createGlobalApi, type GlobalApi, type GlobalControl } from "../src/global.ts";
+import { type AitherOptions, resolveOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
 import { createOtlpFormat } from "../src/otlp.ts";
@@ -60,8 +60,29 @@ export class AitherClient extends CoreClient {
   }
 }
 
-const api: GlobalApi = createGlobalApi(() => createWorkerdAdapter());
-/** Create (or replace) the global client. Inside {@link withAither} you do not need it. */
+// Once withAither has made the isolate's client, the global client is the isolate's client:
+// init() inside a handler replaces it for this invocation's end and the invocations after.
+let configured = false;
+// Clients init() replaced while withAither is in use. Each is closed by the next invocation to
+// end (the one that called init(), unless another ends first), in that invocation's own context
+// and under its ctx.waitUntil: workerd cancels I/O that outlives its request, and a request
+// must not await a promise another request made (so each is closed once, by one invocation).
+const retired = new Set<CoreClient>();
+
+const api: GlobalControl = createGlobalApi(() => createWorkerdAdapter(), {
+  retire(previous) {
+    // A closed client has nothing left to close; its close() promise belongs to the request
+    // that called it, and awaiting it from another is what workerd forbids.
+    if (previous.closed) return;
+    if (configured) retired.add(previous);
+    else void previous.close();
+  },
+});
+/**
+ * Create (or replace) the global client. Inside {@link withAither} you do not need it; called
+ * there, the new client is the one the invocation flushes at its end (and the next invocations
+ * use), and the one it replaces is closed under that invocation's `ctx.waitUntil`.
+ */
 export const init: GlobalApi["init"] = api.init;
 /** The global client: inside a handler wrapped by {@link withAither}, the isolate's client. */
 export const getClient: GlobalApi["getClient"] = api.getClient;
@@ -110,9 +131,6 @@ export type HandlerEnv<H> = [Member<H, "fetch">] extends [never]
 
 const WRAPPED = ["fetch", "scheduled", "queue"] as const;
 
-// One client per isolate, shared by every wrapped handler; it holds a queue, never I/O.
-let isolateClient: CoreClient | undefined;
-
 /**
  * Wrap an ES-module Worker so its `fetch`, `scheduled` and `queue` handlers log through one
  * client per isolate. Inside a wrapped handler the module-level functions and `getClient()`
@@ -123,7 +141,10 @@ let isolateClient: CoreClient | undefined;
  * `apiKey` and `endpoint` default to `env.AITHER_API_KEY` and `env.AITHER_ENDPOINT`. The
  * options are read on the isolate's first invocation. There is no background timer, so
  * `flushInterval` and `enableBackground` do not apply: events are sent when the invocation ends.
- * @throws {AitherValidationError} from the first invocation, if an option is bad.
+ * Configuration is not allowed to fail your requests: a bad `env.AITHER_ENDPOINT`, or an options
+ * function that throws or returns a bad option, is reported once per isolate (`console.warn`,
+ * `[aither]`) and leaves a disabled client (calls return ids, nothing is sent).
+ * @throws {AitherValidationError} at once, naming the option, if `options` is an object with a bad option.
  * @example
  * export default withAither(
  *   { async fetch(request, env, ctx) { logPrediction({ modelId: "m", prediction: 1 }); return new Response("ok"); } },
@@ -131,6 +152,9 @@ let isolateClient: CoreClient | undefined;
  * );
  */
 export function withAither<H extends WorkerHandlers<Env>, Env = HandlerEnv<H>>(handler: H, options?: WorkerOptions<Env>): H {
+  // Options written in code are checked now, where misuse belongs; only what comes from env
+  // (or a function of it) waits for the first invocation.
+  if (options !== undefined && typeof options !== "function") resolveOptions(options, {});
   const wrapped: Record<string, unknown> = { ...(handler as object) };
   for (const name of WRAPPED) {
     const original = handler[name] as ((event: unknown, env: Env, ctx: WorkerContext) => unknown) | undefined;
@@ -140,29 +164,70 @@ export function withAither<H extends WorkerHandlers<Env>, Env = HandlerEnv<H>>(h
       try {
         return await original.call(handler, event, env, trackWaitUntil(ctx, client));
       } finally {
-        ctx.waitUntil(client.flush());
+        ctx.waitUntil(settle(client));
       }
     };
   }
   return wrapped as H;
 }
 
+/** The isolate's client: the global one once withAither made it (init() may have replaced it since). */
 function clientFor<Env>(env: Env, options: WorkerOptions<Env> | undefined): CoreClient {
-  if (isolateClient === undefined || isolateClient.closed) {
-    const given = (typeof options === "function" ? options(env) : options) ?? {};
-    const vars = (env ?? {}) as AitherEnv;
-    const resolved: AitherOptions = {
-      ...given,
-      apiKey: given.apiKey ?? (vars.AITHER_API_KEY || undefined),
-      endpoint: given.endpoint ?? (vars.AITHER_ENDPOINT || undefined),
-      // A send started mid-handler would belong to that request alone and could be cut off
-      // when it ends; everything goes out in the flush that ends the invocation instead.
-      enableBackground: true,
-    };
-    // init() makes it the global client, so logPrediction() and getClient() use it.
-    isolateClient = api.init(resolved);
+  const current = api.peek();
+  if (configured && current !== undefined && !current.closed) return current;
+  configured = true;
+  // Installed as the global client, so logPrediction() and getClient() use it.
+  return api.install(configure(env, options));
+}
+
+/** Build the isolate's client from the options and env; what is bad there is reported, not thrown. */
+function configure<Env>(env: Env, options: WorkerOptions<Env> | undefined): CoreClient {
+  const disabled = (problem: string): CoreClient =>
+    createDisabledClient(createWorkerdAdapter(), `withAither: ${problem}; aither is disabled in this isolate: predictions get ids but nothing is sent`);
+  let given: AitherOptions;
+  try {
+    given = (typeof options === "function" ? options(env) : options) ?? {};
+  } catch (error) {
+    return disabled(`the options function threw (${messageOf(error)})`);
   }
-  return isolateClient;
+  const vars = (env ?? {}) as AitherEnv;
+  try {
+    return new CoreClient(
+      {
+        ...given,
+        apiKey: given.apiKey ?? (vars.AITHER_API_KEY || undefined),
+        endpoint: given.endpoint ?? (vars.AITHER_ENDPOINT || undefined),
+        // A send started mid-handler would belong to that request alone and could be cut off
+        // when it ends; everything goes out in the flush that ends the invocation instead.
+        enableBackground: true,
+      },
+      createWorkerdAdapter(),
+    );
+  } catch (error) {
+    // The option's name is in the message; say where a value the options did not give came from.
+    const field = (error as { field?: unknown }).field;
+    const variable = field === "endpoint" ? "AITHER_ENDPOINT" : field === "apiKey" ? "AITHER_API_KEY" : undefined;
+    const source = variable && given?.[field as "endpoint" | "apiKey"] === undefined ? `env.${variable}` : "the options";
+    return disabled(`${source}: ${messageOf(error)}`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The end of an invocation (or of work it handed to ctx.waitUntil): flush its client and the
+ * global one (init() may have replaced it), and close the clients init() retired. Every request
+ * and promise is made here, in the invocation's own context, and awaited by it alone.
+ */
+function settle(client: CoreClient): Promise<unknown> {
+  const closing = [...retired];
+  retired.clear();
+  const work: Promise<unknown>[] = closing.map((old) => old.close());
+  // close() flushes: a client closed here needs no flush of its own.
+  for (const c of new Set([client, api.peek()])) if (c !== undefined && !closing.includes(c)) work.push(c.flush());
+  return Promise.all(work);
 }
 
 /**
@@ -187,6 +252,6 @@ function trackWaitUntil<C extends WorkerContext>(ctx: C, client: CoreClient): C 
   });
 
   function flushAfter(): Promise<unknown> {
-    return client.flush();
+    return settle(client);
   }
 }

@@ -22,6 +22,23 @@ export interface FlushOptions {
 /** The view of a client that `wrap()` logs through (internal: not re-exported by the entries); set by the class's static block. */
 export let wrapHostOf: (client: AitherClient) => WrapHost;
 
+// Set only while createDisabledClient() constructs: why the client is disabled.
+let disabledBecause: string | undefined;
+
+/**
+ * A disabled client (calls check their input and return ids; nothing is queued or sent) that
+ * says `warning` once: what configuration the code did not pass (environment variables, a
+ * Worker's env) leaves when it is bad. The environment is not read again. Internal.
+ */
+export function createDisabledClient(adapter: RuntimeAdapter, warning: string): AitherClient {
+  disabledBecause = warning;
+  try {
+    return new AitherClient(undefined, adapter);
+  } finally {
+    disabledBecause = undefined;
+  }
+}
+
 /**
  * A client: queues predictions and labels, sends them in batches in the background, retries
  * what fails. Create one per process (or use the module-level functions).
@@ -53,7 +70,8 @@ export class AitherClient {
    * @throws {AitherValidationError} naming the first bad option.
    */
   constructor(options: AitherOptions | undefined, adapter: RuntimeAdapter) {
-    this.#options = resolveOptions(options, readEnv());
+    const disabledWarning = disabledBecause;
+    this.#options = resolveOptions(options, disabledWarning === undefined ? readEnv() : {});
     this.#adapter = adapter;
     if (this.#options.protocol === "otlp" && !adapter.otlp) {
       invalid("protocol", `"otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`);
@@ -71,9 +89,9 @@ export class AitherClient {
       adapter: this.#adapter,
       drop: (events, reason, error) => this.#drop(events, reason, error),
     });
-    this.#disabled = o.apiKey === undefined && o.defaultEndpoint;
+    this.#disabled = disabledWarning !== undefined || (o.apiKey === undefined && o.defaultEndpoint);
     if (this.#disabled) {
-      this.#reporter.warn("no API key: set AITHER_API_KEY or pass apiKey (or an endpoint such as a local collector); events are not sent");
+      this.#reporter.warn(disabledWarning ?? "no API key: set AITHER_API_KEY or pass apiKey (or an endpoint such as a local collector); events are not sent");
       return;
     }
     if (o.enableBackground) {

@@ -1,4 +1,5 @@
-import { AitherClient, type FlushOptions, wrapHostOf } from "./client.ts";
+import { AitherClient, createDisabledClient, type FlushOptions, wrapHostOf } from "./client.ts";
+import { AitherValidationError } from "./errors.ts";
 import type { LabelInput, PredictionInput } from "./events.ts";
 import type { AitherOptions } from "./options.ts";
 import type { RuntimeAdapter } from "./runtime.ts";
@@ -9,7 +10,10 @@ import { createWrapper, predictionIdOf, type WrapOptions } from "./wrap.ts";
 export interface GlobalApi {
   /** Create (or replace) the global client; a previous one is closed (flushed) in the background. */
   init(options?: AitherOptions): AitherClient;
-  /** The global client, created from the environment if `init` was not called. */
+  /**
+   * The global client, created from the environment if `init` was not called. A bad variable
+   * (AITHER_ENDPOINT) is reported once and leaves a disabled client: calls return ids, nothing is sent.
+   */
   getClient(): AitherClient;
   /** Queue a prediction on the global client; returns its id at once. */
   logPrediction(input: PredictionInput): string;
@@ -35,22 +39,41 @@ export interface GlobalApi {
 
 const EMPTY: FlushResult = Object.freeze({ ok: true, sent: 0, dropped: 0, pending: 0 });
 
+/** How an entry changes what the module-level functions do (the Workers entry uses it). */
+export interface GlobalHooks {
+  /** What becomes of a global client that `init` replaced. @default close it (flush) in the background */
+  retire?(previous: AitherClient): void;
+}
+
+/** The module-level API and what an entry needs besides it; the entries export only the GlobalApi part. */
+export interface GlobalControl extends GlobalApi {
+  /** The global client, if there is one yet (none is created). */
+  peek(): AitherClient | undefined;
+  /** Make `client` the global client; the one it replaces is retired as `init` does it. */
+  install(client: AitherClient): AitherClient;
+}
+
 /** Build the module-level API over one client per entry, created with `makeAdapter(options)`. */
-export function createGlobalApi(makeAdapter: (options?: AitherOptions) => RuntimeAdapter): GlobalApi {
+export function createGlobalApi(makeAdapter: (options?: AitherOptions) => RuntimeAdapter, hooks: GlobalHooks = {}): GlobalControl {
   let current: AitherClient | undefined;
+  // Closing flushes the old client's queue; its errors go to its own onError.
+  const retire = hooks.retire ?? ((previous: AitherClient) => void previous.close());
+  const install = (client: AitherClient): AitherClient => {
+    const previous = current;
+    current = client;
+    if (previous && previous !== client) retire(previous);
+    return client;
+  };
   const getClient = (): AitherClient => {
-    current ??= new AitherClient(undefined, makeAdapter());
+    current ??= fromEnvironment(makeAdapter);
     return current;
   };
   return {
-    init(options) {
-      const previous = current;
-      current = new AitherClient(options, makeAdapter(options));
-      // Closing flushes the old client's queue; its errors go to its own onError.
-      if (previous) void previous.close();
-      return current;
-    },
+    // Explicit options are code: a bad one throws here, naming it.
+    init: (options) => install(new AitherClient(options, makeAdapter(options))),
     getClient,
+    peek: () => current,
+    install,
     logPrediction: (input) => getClient().logPrediction(input),
     logLabel: (input) => getClient().logLabel(input),
     flush: (options) => (current ? current.flush(options) : Promise.resolve({ ...EMPTY })),
@@ -61,4 +84,23 @@ export function createGlobalApi(makeAdapter: (options?: AitherOptions) => Runtim
     wrap: (target, options) => createWrapper(target, options, () => wrapHostOf(getClient())),
     predictionIdOf,
   };
+}
+
+/** The environment variable each option can come from, for messages. */
+const ENV_NAMES: Readonly<Record<string, string>> = { endpoint: "AITHER_ENDPOINT", apiKey: "AITHER_API_KEY" };
+
+/**
+ * The lazy global client, made from the environment alone. The code passed nothing, so a bad
+ * variable is configuration, not misuse: it must not make every `logPrediction` throw into the
+ * host. It is reported once and leaves a disabled client (calls return ids, nothing is sent).
+ */
+function fromEnvironment(makeAdapter: (options?: AitherOptions) => RuntimeAdapter): AitherClient {
+  const adapter = makeAdapter();
+  try {
+    return new AitherClient(undefined, adapter);
+  } catch (error) {
+    if (!(error instanceof AitherValidationError)) throw error;
+    const name = ENV_NAMES[error.field] ?? error.field;
+    return createDisabledClient(adapter, `${name} is not usable (${error.message}); aither is disabled: predictions get ids but nothing is sent`);
+  }
 }
