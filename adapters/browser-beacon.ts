@@ -1,4 +1,5 @@
 import type { EncodedBody } from "../src/runtime.ts";
+import { fetchAnswer, redirectMessage } from "../src/transport.ts";
 
 /** Largest body a beacon or keepalive fetch may carry, and the page-wide in-flight budget they share. */
 export const MAX_BEACON_BYTES: number = 64 * 1024;
@@ -52,10 +53,14 @@ export function postText(url: string, body: string, bytes: number): Promise<Answ
 
 async function postPlain(url: string, body: string, keepalive: boolean): Promise<Answer> {
   try {
-    const response = await fetch(url, { method: "POST", body, keepalive, headers: { "Content-Type": TEXT_PLAIN } });
+    // redirect "manual": a followed 301/302/303 would turn the POST into a GET whose 200 confirms
+    // a body that never arrived. A redirect, even one the browser hides ("opaqueredirect", status
+    // 0, which here would mean "no answer, keep it"), is answered 3xx: dropped (rejected).
+    const response = await fetch(url, { method: "POST", body, keepalive, headers: { "Content-Type": TEXT_PLAIN }, redirect: "manual" });
     // Read the answer: an unread body keeps the connection (and Workers' request) busy.
     const text = await response.text().catch(() => "");
-    return { status: response.status, error: response.ok ? undefined : serverError(text) };
+    const answer = fetchAnswer(response, text);
+    return { status: answer.status, error: redirectMessage(url, answer) ?? (response.ok ? undefined : serverError(text)) };
   } catch {
     return { status: 0 };
   }
@@ -110,6 +115,8 @@ function beacon(body: EncodedBody): boolean {
   try {
     // Chromium sends a Blob typed text/plain without a preflight; application/json would need one
     // (RUNTIMES.md section 8), and a beacon can carry no other header.
+    // A beacon follows redirects (no `redirect` option, no answer to see): behind a redirecting
+    // endpoint its body may be lost; the keepalive fetches before it report such an endpoint.
     return nav.sendBeacon(body.url, new Blob([body.body], { type: TEXT_PLAIN }));
   } catch {
     return false; // Some browsers throw on a URL or body they refuse; the body stays for later.

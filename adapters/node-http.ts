@@ -12,6 +12,8 @@ const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 8 }), https:
  * (a 30 KB gzip batch to the collector in another process): undici's fetch spends 1.8 ms of
  * CPU per request, node:http 0.55 ms; at 100 events a batch that is most of what delivering
  * an event costs. A custom `fetch` option still goes through ofetch, as everywhere else.
+ * node:http follows no redirect: a 3xx answer is dropped (`rejected`) naming its Location, as
+ * the fetch transports do with `redirect: "manual"`.
  */
 export const nodeHttpTransport: TransportFactory = (options) => {
   if (options.fetch) return ofetchTransport(options);
@@ -35,6 +37,7 @@ export const nodeHttpTransport: TransportFactory = (options) => {
                 statusText: res.statusMessage ?? "",
                 retryAfter: typeof retryAfter === "string" ? retryAfter : null,
                 body: Buffer.concat(chunks).toString("utf8"),
+                location: res.headers.location ?? null,
               });
             });
           },

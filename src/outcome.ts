@@ -11,7 +11,8 @@ const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
  * Classify an HTTP answer (SPEC section 3): 2xx ok; 408/429/5xx listed retry (429 and 503
- * honour Retry-After); 413 split; 401/403 unauthorized; other statuses rejected.
+ * honour Retry-After); 413 split; 401/403 unauthorized; other statuses rejected, 3xx included
+ * (redirects are never followed: see NO_REDIRECTS in transport.ts).
  */
 export function classifyStatus(status: number, retryAfterMs: number | undefined, message: string): Outcome {
   if (status >= 200 && status < 300) return { kind: "ok", status };

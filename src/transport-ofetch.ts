@@ -1,11 +1,11 @@
 import { createFetch } from "ofetch";
-import { createTransport, type TransportFactory } from "./transport.ts";
+import { createTransport, fetchAnswer, NO_REDIRECTS, type TransportFactory } from "./transport.ts";
 
 /**
  * HTTP through ofetch, the server runtimes' transport: `retry: false` (retries are ours:
  * batch-aware, Retry-After, jitter) and `ignoreResponseError`, so a status is a value;
  * `responseType: "text"` reads every body to the end. Our abort signal covers the body read
- * too (ofetch's own `timeout` stops at the headers).
+ * too (ofetch's own `timeout` stops at the headers). Redirects are not followed (see NO_REDIRECTS).
  */
 export const ofetchTransport: TransportFactory = (options) => {
   const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
@@ -20,7 +20,8 @@ export const ofetchTransport: TransportFactory = (options) => {
       retry: false,
       ignoreResponseError: true,
       responseType: "text",
+      ...NO_REDIRECTS,
     });
-    return { status: response.status, statusText: response.statusText, retryAfter: response.headers.get("retry-after"), body: response._data };
+    return fetchAnswer(response, response._data);
   }, options.timeoutMs);
 };

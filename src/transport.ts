@@ -23,6 +23,51 @@ export interface RawAnswer {
   statusText: string;
   retryAfter: string | null;
   body: string | undefined;
+  /** The Location header, named in the error when the answer is a redirect. */
+  location?: string | null | undefined;
+  /** A browser's "opaqueredirect": a redirect whose status and Location the page cannot see. */
+  hiddenRedirect?: boolean | undefined;
+}
+
+/**
+ * Every request goes out with `redirect: "manual"`: followed, a 301/302/303 turns the POST into
+ * a body-less GET whose 200 would count the batch as delivered. A 3xx is dropped (`rejected`)
+ * instead, the same in every runtime (node:http follows nothing either).
+ */
+export const NO_REDIRECTS = { redirect: "manual" } as const;
+
+/**
+ * The status given to a redirect the page may not see: a browser answers a manual redirect with
+ * type "opaqueredirect" and status 0, which is not "no answer" (a network error, retried).
+ */
+export const HIDDEN_REDIRECT_STATUS = 300;
+
+/** The {@link RawAnswer} of a fetch Response whose body was read as `body`. */
+export function fetchAnswer(response: Response, body: string | undefined): RawAnswer {
+  const hidden = response.type === "opaqueredirect";
+  return {
+    status: hidden ? HIDDEN_REDIRECT_STATUS : response.status,
+    statusText: response.statusText,
+    retryAfter: response.headers.get("retry-after"),
+    body,
+    location: response.headers.get("location"),
+    hiddenRedirect: hidden,
+  };
+}
+
+/** The error of a 3xx answer to a POST to `url`, naming where it points; undefined for any other status. */
+export function redirectMessage(url: string, answer: Pick<RawAnswer, "status" | "location" | "hiddenRedirect">): string | undefined {
+  if (answer.status < 300 || answer.status > 399) return undefined;
+  const location = answer.location;
+  let where = answer.hiddenRedirect ? "(the browser hides where to)" : "without a Location";
+  if (location) {
+    try {
+      where = `to ${new URL(location, url).href}`;
+    } catch {
+      where = `to ${location}`;
+    }
+  }
+  return `redirected ${where}: set endpoint to the final URL`;
 }
 
 /** One POST with an abort signal; the body must be read (or the request aborted) before it resolves. */
@@ -42,7 +87,7 @@ export function createTransport(post: Post, timeoutMs: number): Transport {
     }, timeoutMs);
     try {
       const answer = await post(request, controller.signal);
-      const message = serverMessage(answer.body, answer.status, answer.statusText);
+      const message = redirectMessage(request.url, answer) ?? serverMessage(answer.body, answer.status, answer.statusText);
       return classifyStatus(answer.status, parseRetryAfter(answer.retryAfter), message);
     } catch (error) {
       if (timedOut) return { kind: "retry", timeout: true, message: `no answer within ${timeoutMs} ms` };
@@ -66,9 +111,9 @@ export const fetchTransport: TransportFactory = (options) => {
       headers: request.headers,
       signal,
       keepalive: request.keepalive ?? false,
+      ...NO_REDIRECTS,
     });
-    const body = await response.text();
-    return { status: response.status, statusText: response.statusText, retryAfter: response.headers.get("retry-after"), body };
+    return fetchAnswer(response, await response.text());
   }, options.timeoutMs);
 };
 
