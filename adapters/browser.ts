@@ -50,6 +50,8 @@ interface Owner {
 // back-off of the resend.
 const sending = new Set<string>();
 const owners = new Map<string, Owner>();
+// Carry-over copies of requests in flight without keepalive, removed when the request settles.
+const guarding = new Set<string>();
 let resendAfter = 0;
 const RESEND_BACKOFF_MS = 30_000;
 // Entries the carry-over's size cap (or a full localStorage) pushed out, until the caller of
@@ -81,6 +83,8 @@ function evicted(current: AdapterHost | undefined): void {
   if (discarded.length === 0) return;
   let foreign = 0;
   for (const entry of discarded.splice(0)) {
+    // A copy of a request still in flight: nothing is lost yet, its request decides.
+    if (guarding.delete(entry.id)) continue;
     const owner = owners.get(entry.id);
     if (!owner) {
       foreign += Number.isFinite(entry.count) ? entry.count : 0;
@@ -215,6 +219,7 @@ export function createBrowserAdapter(): RuntimeAdapter {
  * browser would not take and storage could not keep go back to the queue.
  */
 function handOffQueue(host: AdapterHost): void {
+  guardInFlight(host);
   const bodies = host.takeBodies(MAX_BEACON_BYTES);
   if (bodies.length === 0) return;
   const stored = store(bodies, host);
@@ -237,6 +242,32 @@ function handOffQueue(host: AdapterHost): void {
   const unkept = left.filter((body) => !stored.has(body.batchId));
   for (const body of unkept) owners.delete(body.batchId);
   if (unkept.length > 0) host.restore(unkept);
+}
+
+/**
+ * Requests in flight without keepalive (over the page's budget) die with the page: keep a copy
+ * of each in the carry-over until its request settles. If the page closes first, the next load
+ * sends the copy (same batch_id: harmless if the request had arrived after all).
+ */
+function guardInFlight(host: AdapterHost): void {
+  const fresh = host.inFlightBodies().filter(({ body }) => !guarding.has(body.batchId));
+  if (fresh.length === 0) return;
+  const kept = store(
+    fresh.map(({ body }) => body),
+    host,
+  );
+  for (const { body, settled } of fresh) {
+    if (!kept.has(body.batchId)) continue;
+    guarding.add(body.batchId);
+    sending.add(body.batchId); // in flight already: not to be resent from storage by this page
+    void settled.finally(() => {
+      // Whatever the answer, the request settled in this page: its own path counts it (sent,
+      // dropped, or back in the queue, where a later hide stores it again).
+      if (!guarding.delete(body.batchId)) return;
+      sending.delete(body.batchId);
+      unstore(body.batchId, host);
+    });
+  }
 }
 
 /** {@link CoreClient} wired to the browser adapter. */

@@ -289,6 +289,7 @@ export class AitherClient {
       restore: (bodies) => client.#sender.restoreBodies(bodies),
       confirm: (bodies) => client.#sender.confirmBodies(bodies),
       drop: (bodies, reason, error) => client.#sender.dropBodies(bodies, reason, error),
+      inFlightBodies: () => client.#sender.inFlightBodies(),
       get pending() {
         return client.#queue.length + client.#sender.inFlight;
       },

@@ -52,6 +52,11 @@ export interface AdapterHost {
    * user was told already).
    */
   drop(bodies: readonly EncodedBody[], reason: DropReason, error: AitherError | undefined): void;
+  /**
+   * Bodies of requests in flight that would not outlive the page (sent without keepalive), each
+   * with a promise that settles with its request: keep a copy until then.
+   */
+  inFlightBodies(): { body: EncodedBody; settled: Promise<unknown> }[];
   /** Events queued or in flight. */
   readonly pending: number;
   /** The client's `shutdownTimeout`, in ms. */

@@ -51,6 +51,9 @@ export class Sender {
   readonly #serialize: SerializeContext;
   readonly #format: BodyFormat;
   readonly #inFlight = new Set<InFlight>();
+  // Batches whose request went out without keepalive where the runtime has it (a page): they
+  // would be lost if the page closed before the answer.
+  readonly #mortal = new Map<Batch, Promise<Outcome>>();
   #inFlightEvents = 0;
   #pausedUntil = 0;
   #backgroundRunning = false;
@@ -175,6 +178,20 @@ export class Sender {
     }
     stats.release(reported); // nothing was left to carry them
     return out;
+  }
+
+  /**
+   * Bodies (api_key inside) of the requests in flight that would die with the page (sent
+   * without keepalive: over the page's budget), each with a promise that settles with its
+   * request, for a copy in storage until then. They stay in flight and keep their batch ids.
+   */
+  inFlightBodies(): { body: EncodedBody; settled: Promise<unknown> }[] {
+    const sentAt = new Date().toISOString();
+    return [...this.#mortal].map(([batch, settled]) => {
+      const body = this.#format.body(batch, sentAt, undefined, this.#p.options.apiKey);
+      const encoded = { kind: batch.kind, url: this.#urls[batch.kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
+      return { body: encoded, settled };
+    });
   }
 
   /** Give bodies from {@link takeBodies} back to the queue. */
@@ -351,6 +368,11 @@ export class Sender {
     const release = adapter.keepalive?.(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
     const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined });
     if (release) void sending.finally(release);
+    else if (adapter.keepalive) {
+      // Without keepalive this request dies with the page: see inFlightBodies().
+      this.#mortal.set(batch, sending);
+      void sending.finally(() => this.#mortal.delete(batch));
+    }
     options.waitUntil?.(sending);
     const outcome = await sending;
     reporter.debug(

@@ -17,6 +17,7 @@ const host: AdapterHost = {
   restore: () => {},
   confirm: () => {},
   drop: () => {},
+  inFlightBodies: () => [],
   pending: 0,
   shutdownTimeout: 1000,
 };
