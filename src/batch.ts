@@ -83,10 +83,11 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
   let json = format.event(wire, event.kind, event.time);
   let bytes = utf8Bytes(json);
   if (bytes > ctx.maxEventBytes) {
-    const slim: Record<string, unknown> = { ...wire };
+    // The markers replace the copies in the queued event too, so its memory goes with them.
+    const slim = wire as WireEvent & { features?: unknown; metadata?: unknown };
     if (slim.features !== undefined) slim.features = marker(slim.features);
-    if (slim.metadata !== undefined) slim.metadata = marker(slim.metadata);
-    json = format.event(slim as unknown as WireEvent, event.kind, event.time);
+    if (slim.metadata !== undefined) slim.metadata = marker(slim.metadata) as Record<string, unknown>;
+    json = format.event(slim, event.kind, event.time);
     bytes = utf8Bytes(json);
     if (bytes > ctx.maxEventBytes) {
       ctx.drop(event, "too_large", `event ${event.wire.id} is ${bytes} bytes without features and metadata, over maxEventBytes ${ctx.maxEventBytes}`);

@@ -189,7 +189,8 @@ export class AitherClient {
     this.#sender.stop();
     const left = this.#queue.clear();
     if (left.length > 0) this.#drop(left, "shutdown_timeout", dropError(left.length, "shutdown_timeout", "still queued when close() timed out"));
-    return { ...result, ok: result.ok && left.length === 0, dropped: result.dropped + left.length };
+    // What was still queued is dropped now: no longer pending.
+    return { ok: result.ok && left.length === 0, sent: result.sent, dropped: result.dropped + left.length, pending: result.pending - left.length };
   }
 
   /**
@@ -228,6 +229,9 @@ export class AitherClient {
       this.#drop([event], "closed", undefined); // warned once above, not once per event
       return false;
     }
+    // A huge event (a 6 MB image in features) is cut to its markers now, not held whole in the
+    // queue, where its estimate alone could push out everything queued before it.
+    if (event.bytes > this.#options.maxEventBytes && !this.#sender.prepare(event)) return false;
     const dropped = this.#queue.push(event);
     if (dropped)
       this.#drop(

@@ -96,6 +96,8 @@ export class EventQueue {
 
   /** Add an event; returns the events dropped to make room (oldest first), often none. */
   push(event: QueuedEvent): QueuedEvent[] | undefined {
+    // An event bigger than the whole budget goes alone: it must not push out all the others.
+    if (event.bytes > this.#maxBytes) return [event];
     this.#lanes[event.kind].push(event);
     this.#bytes += event.bytes;
     return this.#trim();

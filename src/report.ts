@@ -13,10 +13,14 @@ export interface Reporter {
 
 type Console = { warn(...args: unknown[]): void; debug?(...args: unknown[]): void; log(...args: unknown[]): void };
 
+// Errors of sending itself: a request that succeeds ends them.
+const SENDING = new Set(["http", "network", "timeout"]);
+
 /**
- * Build the reporter. The default `onError` logs the first error of a kind, holds back repeats
- * and prints one summary with their count when sending works again: a dead endpoint must not
- * print once per flush.
+ * Build the reporter. The default `onError` logs the first error of a kind (a drop: of its
+ * reason), holds back repeats and, for failures of sending, prints one summary with their count
+ * when sending works again: a dead endpoint must not print once per flush. Repeated drops of
+ * one reason are counted in stats(), not printed again.
  */
 export function createReporter(options: {
   onError: ((error: AitherError) => void) | undefined;
@@ -25,7 +29,8 @@ export function createReporter(options: {
   console?: Console;
 }): Reporter {
   const out: Console = options.console ?? globalThis.console;
-  const held = new Map<string, number>();
+  // Kind -> [first message, repeats held back].
+  const held = new Map<string, [string, number]>();
   const safe = (fn: () => void): void => {
     try {
       fn();
@@ -45,12 +50,13 @@ export function createReporter(options: {
         safe(() => onError(error));
         return;
       }
-      const key = `${error.code}:${(error as { status?: number }).status ?? ""}`;
-      const count = held.get(key);
-      if (count === undefined) {
-        held.set(key, 0);
+      const detail = (error as { status?: number; reason?: string }).status ?? (error as { reason?: string }).reason ?? "";
+      const key = `${error.code}:${detail}`;
+      const seen = held.get(key);
+      if (seen === undefined) {
+        held.set(key, [error.message, 0]);
         warn(error.message);
-      } else held.set(key, count + 1);
+      } else seen[1]++;
     },
     drop(events, reason) {
       if (options.onDrop && events.length > 0) {
@@ -59,11 +65,11 @@ export function createReporter(options: {
       }
     },
     recovered() {
-      if (held.size === 0) return;
-      for (const [key, count] of held) {
-        if (count > 0) warn(`sending works again; ${count} more error(s) like "${key}" were not printed`);
+      for (const [key, [message, count]] of held) {
+        if (!SENDING.has(key.slice(0, key.indexOf(":")))) continue;
+        if (count > 0) warn(`sending works again; ${count} more error(s) like this were not printed: ${message}`);
+        held.delete(key);
       }
-      held.clear();
     },
     warn,
     debug(message) {
@@ -73,6 +79,6 @@ export function createReporter(options: {
 }
 
 /** Build an AitherError for a dropped batch, with the numbers. */
-export function dropError(count: number, reason: DropReason, detail: string): AitherError {
-  return new AitherError("dropped", `dropped ${count} event(s) (${reason}): ${detail}`);
+export function dropError(count: number, reason: DropReason, detail: string): AitherError & { reason: DropReason } {
+  return Object.assign(new AitherError("dropped", `dropped ${count} event(s) (${reason}): ${detail}`), { reason });
 }

@@ -1,4 +1,4 @@
-import { AITHER_FORMAT, type Batch, type BodyFormat, cutBatch, type SerializeContext, splitBatch } from "./batch.ts";
+import { AITHER_FORMAT, type Batch, type BodyFormat, cutBatch, type SerializeContext, serializeEvent, splitBatch } from "./batch.ts";
 import { MIN_COMPRESS_BYTES } from "./compress.ts";
 import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError, UNAUTHORIZED_HINT } from "./errors.ts";
 import type { QueuedEvent } from "./events.ts";
@@ -58,7 +58,15 @@ export class Sender {
   #pausedUntil = 0;
   #backgroundRunning = false;
   #stopped = false;
-  #preempt = signal();
+  // Foreground flushes running now: a background batch that fails meanwhile goes back to the
+  // queue for them instead of sleeping out its backoff.
+  #foreground = 0;
+  // Wake-ups of background sleeps, removed when each sleep ends (no listener piles up).
+  readonly #wakers = new Set<() => void>();
+  // Waiters for the next request to settle (flush waiting on requests it did not start).
+  readonly #settleWaiters = new Set<() => void>();
+  // immediate() passes running (enableBackground: false), at most MAX_PARALLEL.
+  #immediate = 0;
   readonly #headers: Record<string, string>;
   readonly #urls: { prediction: string; label: string };
 
@@ -88,6 +96,14 @@ export class Sender {
     };
   }
 
+  /**
+   * Serialize an event now, on the caller's path: for one estimated over maxEventBytes, so the
+   * queue never holds (or counts) more than the limit. False when it was dropped (too_large, filtered).
+   */
+  prepare(event: QueuedEvent): boolean {
+    return serializeEvent(event, this.#serialize);
+  }
+
   /** Events in requests not answered yet. */
   get inFlight(): number {
     return this.#inFlightEvents;
@@ -109,9 +125,17 @@ export class Sender {
     });
   }
 
-  /** enableBackground: false — send what was just logged now, in a request of its own. */
+  /**
+   * enableBackground: false — send what was just logged now, in a request of its own. Up to
+   * MAX_PARALLEL passes at once: in a burst the others find their events already taken by a
+   * running pass, which goes on until the queue is empty.
+   */
   immediate(): Promise<void> {
-    return this.#drain({ kind: "background" });
+    if (this.#immediate >= MAX_PARALLEL) return Promise.resolve();
+    this.#immediate++;
+    return this.#drain({ kind: "background" }).finally(() => {
+      this.#immediate--;
+    });
   }
 
   /**
@@ -121,12 +145,18 @@ export class Sender {
    */
   async flushUpTo(upTo: number, deadline: number): Promise<number> {
     // A background pass sleeping out a backoff gives way to this flush. Not under isolatedFlush:
-    // the signal is a promise another request made, and workerd warns and cancels continuations
-    // when one request resolves a promise of another that has ended.
-    if (!this.#p.adapter.isolatedFlush) {
-      this.#preempt.fire();
-      this.#preempt = signal();
+    // a waker resolves a promise another request made, and workerd warns and cancels
+    // continuations when one request resolves a promise of another that has ended.
+    this.#foreground++;
+    if (!this.#p.adapter.isolatedFlush) this.#wake();
+    try {
+      return await this.#flushUpTo(upTo, deadline);
+    } finally {
+      this.#foreground--;
     }
+  }
+
+  async #flushUpTo(upTo: number, deadline: number): Promise<number> {
     const mode: DrainMode = { kind: "foreground", deadline, upTo };
     for (;;) {
       if (this.#p.adapter.isolatedFlush) {
@@ -142,9 +172,8 @@ export class Sender {
       const pending = this.pendingUpTo(upTo);
       if (pending === 0 || Date.now() >= deadline) return pending;
       if (this.#p.queue.countUpTo(upTo) > 0) continue;
-      const waits = [...this.#inFlight].filter((f) => f.batch.events.some((e) => e.seq <= upTo)).map((f) => f.done);
-      if (waits.length === 0) continue;
-      if (!(await raceDeadline(Promise.race(waits), deadline))) return this.#pendingAtDeadline(upTo);
+      // Requests this flush did not start (a background pass's): wait for the next one to settle.
+      if (!(await raceDeadline(this.#nextSettle(), deadline))) return this.#pendingAtDeadline(upTo);
     }
   }
 
@@ -250,7 +279,7 @@ export class Sender {
     const running = Promise.all(Array.from({ length: Math.max(1, lanes) }, lane)).then(() => {});
     // Register the whole pass, not only each request: between two requests (gzip, the next
     // cut) no request is open, and an edge runtime would end the invocation there.
-    this.#p.options.waitUntil?.(running);
+    this.#keepAlive(running);
     await running;
   }
 
@@ -274,6 +303,8 @@ export class Sender {
     return done.then(() => {
       this.#inFlight.delete(entry);
       this.#inFlightEvents -= batch.events.length;
+      for (const resolve of this.#settleWaiters) resolve();
+      this.#settleWaiters.clear();
       return result;
     });
   }
@@ -317,12 +348,29 @@ export class Sender {
     }
   }
 
+  /** Hand `work` to the `waitUntil` option. A hook that throws is reported, never retried into a loop. */
+  #keepAlive(work: Promise<unknown>): void {
+    const { waitUntil } = this.#p.options;
+    if (!waitUntil) return;
+    try {
+      waitUntil(work);
+    } catch (error) {
+      this.#p.reporter.error(new AitherError("callback", `waitUntil threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    }
+  }
+
   /** Wait; false when the wait was cut short (a foreground flush took over, or the deadline). */
   async #sleep(ms: number, mode: DrainMode): Promise<boolean> {
     if (mode.kind === "background") {
-      const preempt = this.#preempt.promise;
-      const woke = await Promise.race([this.#p.adapter.sleepUnref(ms).then(() => true), preempt.then(() => false)]);
-      return woke;
+      if (this.#foreground > 0 || this.#stopped) return false;
+      let wake = (): void => {};
+      const woken = new Promise<boolean>((resolve) => {
+        wake = () => resolve(false);
+      });
+      this.#wakers.add(wake);
+      const slept = await Promise.race([this.#p.adapter.sleepUnref(ms).then(() => true), woken]);
+      this.#wakers.delete(wake);
+      return slept && this.#foreground === 0 && !this.#stopped;
     }
     const left = mode.deadline - Date.now();
     // Foreground waits are ref'd: a caller awaiting flush() must not see the process exit under it.
@@ -337,6 +385,17 @@ export class Sender {
    */
   stop(): void {
     this.#stopped = true;
+    this.#wake(); // background sleeps end now: their batches are dropped, not retried after close
+  }
+
+  #wake(): void {
+    for (const wake of this.#wakers) wake();
+    this.#wakers.clear();
+  }
+
+  /** Resolves when the next request in flight settles. */
+  #nextSettle(): Promise<void> {
+    return new Promise((resolve) => this.#settleWaiters.add(resolve));
   }
 
   #requeue(batch: Batch): false {
@@ -373,7 +432,7 @@ export class Sender {
       this.#mortal.set(batch, sending);
       void sending.finally(() => this.#mortal.delete(batch));
     }
-    options.waitUntil?.(sending);
+    this.#keepAlive(sending);
     const outcome = await sending;
     reporter.debug(
       `POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${typeof body === "string" ? body.length : body.byteLength} bytes -> ${outcome.kind}${"status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : ""}`,
@@ -405,14 +464,6 @@ function retryError(batch: Batch, outcome: Extract<Outcome, { kind: "retry" }>, 
 
 function yieldToHost(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function signal(): { promise: Promise<void>; fire(): void } {
-  let fire = (): void => {};
-  const promise = new Promise<void>((resolve) => {
-    fire = resolve;
-  });
-  return { promise, fire };
 }
 
 /** Wait for `promise` until `deadline`; false when the deadline came first. */

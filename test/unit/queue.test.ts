@@ -9,6 +9,16 @@ function ev(kind: EventKind = "prediction", bytes = 10): QueuedEvent {
 }
 
 describe("EventQueue", () => {
+  it("drops an event bigger than the whole byte budget alone, keeping the others", () => {
+    const q = new EventQueue(100, 1000);
+    const kept = [ev(), ev(), ev()];
+    for (const e of kept) expect(q.push(e)).toBeUndefined();
+    const huge = ev("prediction", 5000);
+    expect(q.push(huge)).toEqual([huge]);
+    expect(q.length).toBe(3);
+    expect(q.bytes).toBe(30);
+  });
+
   it("drops the oldest event when the count is over maxQueueSize", () => {
     const q = new EventQueue(3, 1e9);
     const events = [ev(), ev("label"), ev(), ev()];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AitherError, AitherHttpError, AitherValidationError, isAitherError } from "../../src/errors.ts";
-import { createReporter } from "../../src/report.ts";
+import { createReporter, dropError } from "../../src/report.ts";
 import { Stats } from "../../src/stats.ts";
 
 function fakeConsole() {
@@ -18,6 +18,33 @@ describe("default reporter", () => {
     expect(out.lines[1]).toMatch(/^\[aither\] sending works again; 4 more error\(s\)/);
     r.recovered();
     expect(out.lines).toHaveLength(2);
+  });
+
+  it("prints the first drop of each reason once; a working send neither re-prints them nor claims a recovery", () => {
+    const out = fakeConsole();
+    const r = createReporter({ onError: undefined, onDrop: undefined, debug: false, console: out });
+    for (let i = 0; i < 3; i++) {
+      r.error(dropError(5, "queue_full", "the queue is full"));
+      r.recovered(); // requests keep succeeding while the queue overflows
+    }
+    r.error(dropError(1, "too_large", "event e1 is 900000 bytes"));
+    r.error(dropError(1, "filtered", "beforeSend threw: oops"));
+    expect(out.lines).toEqual([
+      "[aither] dropped 5 event(s) (queue_full): the queue is full",
+      "[aither] dropped 1 event(s) (too_large): event e1 is 900000 bytes",
+      "[aither] dropped 1 event(s) (filtered): beforeSend threw: oops",
+    ]);
+  });
+
+  it("quotes the held-back error itself in the recovery summary", () => {
+    const out = fakeConsole();
+    const r = createReporter({ onError: undefined, onDrop: undefined, debug: false, console: out });
+    r.error(new AitherError("network", "batch of 3 prediction(s) failed 6 times (last: network error: ECONNREFUSED)"));
+    r.error(new AitherError("network", "batch of 3 prediction(s) failed 6 times (last: network error: ECONNREFUSED)"));
+    r.recovered();
+    expect(out.lines[1]).toBe(
+      "[aither] sending works again; 1 more error(s) like this were not printed: batch of 3 prediction(s) failed 6 times (last: network error: ECONNREFUSED)",
+    );
   });
 
   it("calls onError/onDrop and survives them throwing", () => {

@@ -1,0 +1,76 @@
+// The delivery engine under pressure, against the real collector: a huge event, a background
+// retry meeting close(), a burst with enableBackground: false, a throwing waitUntil hook.
+import { describe, expect, it } from "vitest";
+import { eventually, steady, storedIds } from "../helpers/collector.ts";
+import { logMany, useTestBed } from "./helpers.ts";
+
+const { collector, client } = useTestBed();
+
+describe("a huge event", () => {
+  it("is cut to its markers when logged, and pushes nothing else out of the queue", async () => {
+    const c = await collector();
+    const sdk = client(c, { maxQueueBytes: 2_000_000 });
+    const ids = logMany(sdk, 1000);
+    const image = "x".repeat(3_000_000); // a base64 image in features, over maxQueueBytes alone
+    const big = sdk.logPrediction({ modelId: "vision", prediction: 1, features: { image } });
+    expect(sdk.stats()).toMatchObject({ queued: 1001, dropped: 0, truncated: 1 });
+    expect(await sdk.flush()).toMatchObject({ ok: true, sent: 1001 });
+    expect(storedIds(c).sort()).toEqual([...ids, big].sort());
+    expect(c.store.predictions({ modelId: "vision" })[0]?.features).toEqual({ _aither_truncated: { bytes: 3_000_000 + 12 } });
+  });
+});
+
+describe("a background batch failing while close() runs", () => {
+  it("goes back to the queue for close() instead of retrying on its own, and nothing is sent after close()", async () => {
+    const c = await collector({ faults: { errorRate: 1, status: 503, latencyMs: 200 } });
+    const sdk = client(c, { flushInterval: 20, maxRetries: 10 });
+    logMany(sdk, 5);
+    expect(await eventually(() => c.requests.length === 1)).toBe(true); // the background request is in flight
+    const result = await sdk.close({ timeoutMs: 900 });
+    expect(result).toMatchObject({ ok: false, sent: 0 });
+    const after = c.requests.length;
+    // Stable for 1.5 s: background backoffs are 0.5-1 s here and would show as more requests.
+    expect(await steady(() => c.requests.length, 1500)).toBe(after);
+    expect(sdk.stats()).toMatchObject({ queued: 0, inFlight: 0, dropped: 5 });
+    expect(sdk.stats().droppedByReason).toEqual({ shutdown_timeout: 5 });
+  });
+});
+
+describe("enableBackground: false in a burst", () => {
+  it("keeps at most 4 requests in flight and still delivers everything", async () => {
+    const c = await collector({ faults: { latencyMs: 150 } });
+    const sdk = client(c, { enableBackground: false });
+    const ids = logMany(sdk, 200);
+    expect(await eventually(() => c.requests.length >= 1)).toBe(true);
+    expect(sdk.stats().inFlight).toBeLessThanOrEqual(4 * 100);
+    expect(c.requests.length).toBeLessThanOrEqual(4);
+    expect(await sdk.flush()).toMatchObject({ ok: true });
+    expect(storedIds(c).sort()).toEqual([...ids].sort());
+    expect(c.requests.length).toBeLessThan(200);
+  });
+
+  it("still sends a single call's event in a request of its own", async () => {
+    const c = await collector();
+    const sdk = client(c, { enableBackground: false });
+    const [id] = logMany(sdk, 1);
+    expect(await eventually(() => storedIds(c).includes(id as string))).toBe(true);
+    expect(c.requests).toHaveLength(1);
+  });
+});
+
+describe("a waitUntil hook that throws", () => {
+  it("is reported once per kind and does not make the batch go round again", async () => {
+    const c = await collector();
+    const sdk = client(c, {
+      waitUntil: () => {
+        throw new Error("no context");
+      },
+    });
+    logMany(sdk, 5);
+    expect(await sdk.flush()).toMatchObject({ ok: true, sent: 5 });
+    expect(c.requests).toHaveLength(1);
+    expect(storedIds(c)).toHaveLength(5);
+    expect(sdk.errors.length).toBeGreaterThan(0);
+    expect(sdk.errors.every((e) => /waitUntil threw: no context/.test(e.message))).toBe(true);
+  });
+});
