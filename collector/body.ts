@@ -16,6 +16,8 @@ export interface RawBody {
   bytes: Buffer;
   /** More than the limit arrived; `bytes` holds only what fit. */
   tooLarge: boolean;
+  /** Bytes read from the connection (after any chunked framing, before gunzip), kept or not. */
+  size: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<RawBod
       if (size > maxBytes) tooLarge = true;
       else chunks.push(chunk);
     });
-    req.on("end", () => resolve({ bytes: Buffer.concat(chunks), tooLarge }));
+    req.on("end", () => resolve({ bytes: Buffer.concat(chunks), tooLarge, size }));
     req.on("error", reject);
   });
 }

@@ -30,6 +30,14 @@ function numberFlag(name: string, value: string | undefined): number | undefined
   return n;
 }
 
+/** Parse --port (an integer from 0 to 65535) or exit 2. */
+function portFlag(value: string | undefined): number {
+  if (value === undefined) return 4318;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) fail(`--port must be an integer from 0 to 65535, got "${value}"`);
+  return n;
+}
+
 function fail(message: string): never {
   process.stderr.write(`aither: ${message}\n\n${USAGE}`);
   process.exit(2);
@@ -58,12 +66,14 @@ async function main(argv: string[]): Promise<void> {
   if (errorRate !== undefined) faults.errorRate = errorRate;
   if (status !== undefined) faults.status = status;
   if (latencyMs !== undefined) faults.latencyMs = latencyMs;
+  // Passed as given: seconds as digits or an HTTP date; startCollector refuses anything else
+  // (a fraction, a control character) with a TypeError, which is a usage error below.
   const retryAfter = values["retry-after"];
-  if (retryAfter !== undefined) faults.retryAfter = /^\d+$/.test(retryAfter) ? Number(retryAfter) : retryAfter;
+  if (retryAfter !== undefined) faults.retryAfter = retryAfter;
 
   const dataFile = values.memory ? undefined : resolve(values.data ?? ".aither/collector.jsonl");
   const options: CollectorOptions = {
-    port: numberFlag("port", values.port) ?? 4318,
+    port: portFlag(values.port),
     host: values.host ?? "127.0.0.1",
     apiKeys: values["api-key"] ?? [],
     faults,
@@ -77,6 +87,10 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     // Bad fault values are usage errors; a busy port or unwritable file is a runtime failure.
     if (error instanceof TypeError) fail(error.message);
+    if ((error as { code?: string }).code === "EADDRINUSE") {
+      process.stderr.write(`aither: port ${options.port} is in use: pass --port 0 for a free port, or another port\n`);
+      process.exit(1);
+    }
     process.stderr.write(`aither: could not start the collector: ${(error as Error).message}\n`);
     process.exit(1);
   }

@@ -5,9 +5,12 @@
 export interface FaultOptions {
   /** Share of batch requests (0..1) answered with `status`. @default 0 */
   errorRate?: number;
-  /** Status for fault answers. @default 503 */
+  /** Status for fault answers (200-599; 204, 205 and 304 are sent without a body). @default 503 */
   status?: number;
-  /** Sent as `Retry-After` with fault answers: seconds, or an HTTP date. @default none */
+  /**
+   * Sent as `Retry-After` with fault answers: whole seconds (a non-negative integer, or a string
+   * of digits), or an HTTP date such as "Wed, 21 Oct 2015 07:28:00 GMT". @default none
+   */
   retryAfter?: number | string;
   /** Milliseconds to wait before answering every batch request, faulted or not. @default 0 */
   latencyMs?: number;
@@ -89,11 +92,18 @@ export function validateFaults(input: unknown): FaultOptions {
     }
     out[key] = v;
   }
-  for (const key of ["latencyMs", "failFirst", "dropFirst"] as const) {
+  if (o.latencyMs !== undefined) {
+    const v = o.latencyMs;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw new TypeError(`latencyMs must be a non-negative number, got ${JSON.stringify(v)}`);
+    }
+    out.latencyMs = v;
+  }
+  for (const key of ["failFirst", "dropFirst"] as const) {
     const v = o[key];
     if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-      throw new TypeError(`${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      throw new TypeError(`${key} must be a non-negative integer, got ${JSON.stringify(v)}`);
     }
     out[key] = v;
   }
@@ -105,9 +115,25 @@ export function validateFaults(input: unknown): FaultOptions {
   }
   if (o.retryAfter !== undefined) {
     const v = o.retryAfter;
-    const ok = (typeof v === "number" && Number.isFinite(v) && v >= 0) || (typeof v === "string" && v.trim() !== "");
-    if (!ok) throw new TypeError(`retryAfter must be seconds or an HTTP date, got ${JSON.stringify(v)}`);
-    out.retryAfter = v as number | string;
+    if (!isRetryAfter(v)) {
+      throw new TypeError(`retryAfter must be a non-negative integer of seconds or an HTTP date, got ${JSON.stringify(v)}`);
+    }
+    out.retryAfter = v;
   }
   return out;
+}
+
+/**
+ * A valid `Retry-After` value (RFC 9110 section 10.2.3): delta-seconds, as a number or a string
+ * of digits, or an HTTP date. Anything else (a fraction, "1\n2", text) would make every fault
+ * answer carry an invalid header, which Node refuses to send.
+ */
+function isRetryAfter(v: unknown): v is number | string {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0;
+  if (typeof v !== "string") return false;
+  if (/^\d+$/.test(v)) return true;
+  // A date: printable ASCII only (no control characters, nothing a header cannot carry), with a
+  // day or month name, as every HTTP date format has (so "1.5", which Date.parse reads as a
+  // date, is refused), and readable by Date.parse.
+  return /^[\x20-\x7e]+$/.test(v) && v.trim() === v && /[a-z]{3}/i.test(v) && !Number.isNaN(Date.parse(v));
 }

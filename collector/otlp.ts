@@ -33,6 +33,16 @@ export function countSpans(body: unknown): number {
  * @throws {RequestError} 400 naming the span and field, e.g. "span 2 (ml.prediction) has no ml.model.name".
  */
 export function parseTraces(body: unknown): ParsedTraces {
+  try {
+    return readTraces(body);
+  } catch (error) {
+    // Attribute values are decoded recursively: kvlists nested thousands deep overflow the stack.
+    if (error instanceof RangeError) throw new RequestError(400, `body is nested too deeply to read (${error.message})`);
+    throw error;
+  }
+}
+
+function readTraces(body: unknown): ParsedTraces {
   if (!isObject(body) || !Array.isArray(body.resourceSpans))
     throw new RequestError(400, 'body must be an OTLP ExportTraceServiceRequest with a "resourceSpans" array');
   const out: ParsedTraces = { predictions: [], labels: [] };
@@ -41,7 +51,8 @@ export function parseTraces(body: unknown): ParsedTraces {
     const scopeAttributes = attributes(isObject(scope.scope) ? scope.scope.attributes : undefined);
     for (const [key, value] of Object.entries(scopeAttributes)) {
       if (!key.startsWith(DROPPED_PREFIX) || typeof value !== "number") continue;
-      out.dropped ??= {};
+      // Null prototype: a reason named "constructor" or "__proto__" counts like any other.
+      out.dropped ??= Object.create(null) as Record<string, number>;
       const reason = key.slice(DROPPED_PREFIX.length);
       out.dropped[reason] = (out.dropped[reason] ?? 0) + value;
     }
@@ -127,10 +138,12 @@ function isoOf(nanos: unknown, where: string): string {
 
 /** OTLP KeyValue list -> plain object (AnyValue decoded). */
 function attributes(list: unknown): Json {
-  const out: Json = {};
-  if (!Array.isArray(list)) return out;
-  for (const kv of list) if (isObject(kv) && typeof kv.key === "string") out[kv.key] = anyValue(kv.value);
-  return out;
+  if (!Array.isArray(list)) return {};
+  const entries: Array<[string, unknown]> = [];
+  for (const kv of list) if (isObject(kv) && typeof kv.key === "string") entries.push([kv.key, anyValue(kv.value)]);
+  // fromEntries defines own properties: a "__proto__" key stays a key instead of replacing the
+  // prototype (which would let a span pass inherited attributes off as its own).
+  return Object.fromEntries(entries);
 }
 
 function anyValue(value: unknown): unknown {

@@ -11,7 +11,7 @@ const DEFAULT_LIMIT = 100;
 /**
  * Answer the GET routes that read the store back, or `undefined` for any other path.
  * `GET /v1/predictions?model_id=&limit=`, `GET /v1/labels?prediction_id=&limit=` (newest last,
- * limit 100 by default) and `GET /v1/stats`.
+ * limit 100 by default; an empty `model_id` or `prediction_id` means no filter) and `GET /v1/stats`.
  */
 export function readRoute(store: Store, url: URL, wireBytes = 0): ReadAnswer | undefined {
   const query = url.searchParams;
@@ -21,10 +21,10 @@ export function readRoute(store: Store, url: URL, wireBytes = 0): ReadAnswer | u
       const limit = parseLimit(query.get("limit"));
       if (typeof limit === "string") return { status: 400, body: { error: limit } };
       if (url.pathname === "/v1/labels") {
-        const predictionId = query.get("prediction_id") ?? undefined;
+        const predictionId = query.get("prediction_id") || undefined;
         return { status: 200, body: { labels: store.labels({ predictionId, limit }) } };
       }
-      const modelId = query.get("model_id") ?? undefined;
+      const modelId = query.get("model_id") || undefined;
       return { status: 200, body: { predictions: store.predictions({ modelId, limit }) } };
     }
     case "/v1/stats": {

@@ -5,7 +5,7 @@ import { decodeJsonBody, type RawBody, readBody, RequestError } from "./body.ts"
 import { createFaults, type FaultOptions, validateFaults } from "./faults.ts";
 import { countSpans, parseTraces } from "./otlp.ts";
 import { readRoute } from "./read-routes.ts";
-import { createStore, type EventKind, type Store } from "./store.ts";
+import { createStore, type EventKind, type Store, UnstorableEventError } from "./store.ts";
 
 /** Options for {@link startCollector}. */
 export interface CollectorOptions {
@@ -17,7 +17,8 @@ export interface CollectorOptions {
   dataFile?: string;
   /**
    * When non-empty, `/v1/*` requests must send one of these as `X-API-Key` (batches may put it
-   * in the body as `"api_key"` instead), else 401. `/health` and `/_*` never need a key.
+   * in the body as `"api_key"` instead), else 401; so must `/_*` requests (header only).
+   * `/health` never needs a key.
    * @default []
    */
   apiKeys?: string[];
@@ -27,6 +28,11 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   /** Largest accepted body in bytes, before and after gunzip; larger gets 413. @default 10 MiB */
   maxBodyBytes?: number;
+  /**
+   * On `close()`, how long requests in progress may take to finish before their connections
+   * are cut; idle keep-alive connections close at once. @default 2000
+   */
+  closeGraceMs?: number;
 }
 
 /** One batch request as the collector saw it. */
@@ -55,7 +61,10 @@ export interface Collector {
   readonly clientDropped: Record<string, number>;
   /** Replace the fault options (`{}` clears) and restart the failFirst/dropFirst count. */
   setFaults(faults: FaultOptions): void;
-  /** Stop listening, end keep-alive sockets, and wait for the store to reach disk. */
+  /**
+   * Stop listening, close idle keep-alive sockets, let requests in progress finish (up to
+   * `closeGraceMs`, then cut them), and wait for the store to reach disk.
+   */
   close(): Promise<void>;
 }
 
@@ -64,9 +73,9 @@ const MAX_RECORDS = 10_000;
 const BATCH_ROUTES: Record<string, EventKind | "traces"> = { "/v1/predictions/batch": "prediction", "/v1/labels/batch": "label", "/v1/traces": "traces" };
 // Headers a page may send (the preflight's fallback when it names none) and may read: the SDK
 // reads Retry-After, which is not CORS-safelisted, to pause sending after a 429 or 503.
+// No Access-Control-Allow-Credentials: the SDK never sends cookies, so pages get none of that.
 const ALLOW_HEADERS = "content-type, content-encoding, x-api-key, idempotency-key, x-aither-sdk";
 const CORS_HEADERS = {
-  "access-control-allow-credentials": "true",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-expose-headers": "retry-after",
   "access-control-max-age": "600",
@@ -85,6 +94,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const faults = createFaults(options.faults);
   const apiKeys = new Set(options.apiKeys ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const closeGraceMs = options.closeGraceMs ?? 2000;
+  if (typeof closeGraceMs !== "number" || !(closeGraceMs >= 0)) {
+    throw new TypeError(`closeGraceMs must be a non-negative number, got ${JSON.stringify(closeGraceMs)}`);
+  }
   const requests: RequestRecord[] = [];
 
   const authorized = (req: IncomingMessage, body?: unknown): boolean => {
@@ -95,7 +108,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     return typeof inBody === "string" && apiKeys.has(inBody);
   };
 
-  // Bytes of batch bodies as they came over the wire (compressed), for GET /v1/stats.
+  // Bytes of batch bodies as read from the connection (compressed, chunked or not), for GET /v1/stats.
   let wireBytes = 0;
 
   const handleBatch = async (req: IncomingMessage, res: ServerResponse, kind: EventKind | "traces", raw: RawBody) => {
@@ -109,7 +122,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     };
     requests.push(record);
     if (requests.length > MAX_RECORDS) requests.shift();
-    wireBytes += Number(req.headers["content-length"] ?? 0);
+    wireBytes += raw.size;
     const latency = faults.latencyMs;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     let body: unknown;
@@ -138,13 +151,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       const headers: Record<string, string> = decision.retryAfter ? { "retry-after": decision.retryAfter } : {};
       return answer(decision.status, { error: `injected fault: answering ${decision.status}` }, headers);
     }
+    // Auth before the body's validity: a client without a key learns nothing about the body.
+    // An undecodable body has no readable api_key, so only the header can authorize it.
+    if (!authorized(req, problem ? undefined : body)) return answer(401, { error: "missing or unknown API key (X-API-Key or api_key)" });
     try {
       if (problem) throw problem;
-      if (!authorized(req, body)) return answer(401, { error: "missing or unknown API key (X-API-Key or api_key)" });
       if (kind === "traces") {
         const traces = parseTraces(body);
-        store.addPredictions(traces.predictions);
-        store.addLabels(traces.labels);
+        store.addBatch({ predictions: traces.predictions, labels: traces.labels });
         if (traces.dropped) store.addClientDropped(traces.dropped);
         // OTLP's success answer; duplicates are not rejections, so nothing is partial.
         return answer(200, { partialSuccess: {} });
@@ -154,14 +168,40 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       if (batch.dropped) store.addClientDropped(batch.dropped);
       answer(200, result);
     } catch (error) {
+      // Nothing of the batch is stored when an event cannot be serialized.
+      if (error instanceof UnstorableEventError) return answer(400, { error: error.message });
       if (!(error instanceof RequestError)) throw error;
       answer(error.status, { error: error.message });
     }
   };
 
+  // `/_faults` and `/_reset` are for tests and scripts, never for web pages: a request that
+  // carries an Origin (every browser POST does) is refused, and keys apply when configured.
+  const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, raw: RawBody): Promise<void> => {
+    if (req.headers.origin !== undefined) {
+      return sendJson(res, 403, { error: `${path} does not accept requests from web pages (Origin header present)` });
+    }
+    if (!authorized(req)) return sendJson(res, 401, { error: "missing or unknown API key (X-API-Key)" });
+    if (path === "/_faults" && req.method === "POST") {
+      const next = validateFaults(await decodeJsonBody(req.headers, raw, maxBodyBytes));
+      faults.set(next);
+      return sendJson(res, 200, { faults: next });
+    }
+    if (path === "/_reset" && req.method === "POST") {
+      await store.reset();
+      requests.length = 0;
+      wireBytes = 0;
+      return sendJson(res, 200, { ok: true });
+    }
+    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://collector");
+    const path = url.pathname;
+    const control = path.startsWith("/_");
     const origin = req.headers.origin;
-    if (origin) {
+    if (origin && !control) {
       res.setHeader("access-control-allow-origin", origin);
       for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
       // A preflight is answered with the headers it asks for: the SDK's `headers` option may add
@@ -171,26 +211,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       res.setHeader("vary", "Origin, Access-Control-Request-Headers");
     }
     const raw = await readBody(req, maxBodyBytes);
-    const url = new URL(req.url ?? "/", "http://collector");
-    const path = url.pathname;
+    if (control) return handleControl(req, res, path, raw);
     if (req.method === "OPTIONS") return void res.writeHead(204).end();
     const batchKind = BATCH_ROUTES[path];
     if (batchKind && req.method === "POST") return handleBatch(req, res, batchKind, raw);
-    if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
-    if (path === "/_faults" && req.method === "POST") {
-      const next = validateFaults(await decodeJsonBody(req.headers, raw, maxBodyBytes));
-      faults.set(next);
-      return sendJson(res, 200, { faults: next });
-    }
-    if (path === "/_reset" && req.method === "POST") {
-      await store.reset();
-      requests.length = 0;
-      return sendJson(res, 200, { ok: true });
-    }
-    if (path.startsWith("/v1/") && req.method === "GET" && !authorized(req)) {
+    // HEAD is answered like GET, without the body (sendJson leaves it out).
+    const reading = req.method === "GET" || req.method === "HEAD";
+    if (path === "/health" && reading) return sendJson(res, 200, { ok: true });
+    if (path.startsWith("/v1/") && reading && !authorized(req)) {
       return sendJson(res, 401, { error: "missing or unknown API key (X-API-Key)" });
     }
-    const read = req.method === "GET" ? readRoute(store, url, wireBytes) : undefined;
+    const read = reading ? readRoute(store, url, wireBytes) : undefined;
     if (read) return sendJson(res, read.status, read.body);
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   };
@@ -230,16 +261,29 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     },
     setFaults: (next) => faults.set(next),
     async close() {
+      // server.close() stops accepting and resolves once every connection has ended. Idle
+      // keep-alive sockets are closed now and again as requests in progress finish (their socket
+      // turns idle); whatever is still busy after the grace period is cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const deadline = Date.now() + closeGraceMs;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const sweep = () => {
+        if (Date.now() >= deadline) return server.closeAllConnections();
+        server.closeIdleConnections();
+        timer = setTimeout(sweep, 20);
+      };
+      sweep();
       await closed;
+      clearTimeout(timer);
       await store.close();
     },
   };
 }
 
-/** Answer with a JSON body (or none for HEAD). */
+/** Answer with a JSON body (or none for HEAD, and for 204, 205 and 304, which never have one). */
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (status === 204 || status === 304) return void res.writeHead(status, headers).end();
+  if (status === 205) return void res.writeHead(status, { ...headers, "content-length": 0 }).end();
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(res.req.method === "HEAD" ? undefined : text);

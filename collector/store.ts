@@ -36,12 +36,38 @@ export interface ReadFilter {
   limit?: number | undefined;
 }
 
+/**
+ * Thrown by a store add when an event of the batch cannot be serialized to JSON (nested too
+ * deeply for `JSON.stringify`); nothing of the batch is stored. The collector answers 400.
+ */
+export class UnstorableEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnstorableEventError";
+  }
+}
+
+/** Events of both kinds to store together, as one batch. */
+export interface EventBatch {
+  predictions?: readonly StoredEvent[];
+  labels?: readonly StoredEvent[];
+}
+
 /** Append-only event store with an in-memory index and dedup by event id per kind. */
 export interface Store {
-  /** Store predictions whose id is new; the rest count as duplicates. */
+  /**
+   * Store predictions whose id is new; the rest count as duplicates. All or nothing: every
+   * event is serialized before any is stored.
+   * @throws {UnstorableEventError} when an event cannot be serialized; nothing is stored.
+   */
   addPredictions(events: readonly StoredEvent[]): AddResult;
-  /** Store labels whose id is new; the rest count as duplicates. */
+  /** Like {@link Store.addPredictions}, for labels. @throws {UnstorableEventError} */
   addLabels(events: readonly StoredEvent[]): AddResult;
+  /**
+   * Store predictions and labels as one batch (OTLP bodies carry both): all or nothing.
+   * @throws {UnstorableEventError} when an event cannot be serialized; nothing is stored.
+   */
+  addBatch(batch: EventBatch): AddResult;
   /** Add the `dropped` counts a client reported in a batch body. Memory only. */
   addClientDropped(dropped: Record<string, number>): void;
   predictions(filter?: ReadFilter): StoredEvent[];
@@ -70,9 +96,11 @@ export function createStore(options: StoreOptions = {}): Store {
   const ids = { prediction: new Set<string>(), label: new Set<string>() };
   let preds: StoredEvent[] = [];
   let labels: StoredEvent[] = [];
-  let byModel: Record<string, number> = {};
+  // Null-prototype counters: model ids and drop reasons come from clients, and "constructor"
+  // or "__proto__" must count like any other name.
+  let byModel: Record<string, number> = counter();
   let dupes = 0;
-  let dropped: Record<string, number> = {};
+  let dropped: Record<string, number> = counter();
 
   const index = (kind: EventKind, event: StoredEvent): boolean => {
     if (ids[kind].has(event.id)) return false;
@@ -101,44 +129,69 @@ export function createStore(options: StoreOptions = {}): Store {
   }
   const writer = file === undefined ? undefined : createAppender(file, pendingText);
 
-  const add = (kind: EventKind, events: readonly StoredEvent[]): AddResult => {
-    const receivedAt = new Date().toISOString();
+  const add = (batch: EventBatch): AddResult => {
+    // Serialize every event before indexing any: an event JSON.stringify cannot handle (nested
+    // thousands deep) must reject the whole batch, not leave half of it indexed but not on disk.
+    const parts: Array<[EventKind, StoredEvent, string]> = [];
+    for (const kind of ["prediction", "label"] as const) {
+      const events = (kind === "prediction" ? batch.predictions : batch.labels) ?? [];
+      events.forEach((event, i) => {
+        parts.push([kind, event, serialize(kind, event, i)]);
+      });
+    }
+    const receivedAt = JSON.stringify(new Date().toISOString());
     let lines = "";
     let accepted = 0;
-    for (const event of events) {
+    for (const [kind, event, text] of parts) {
       if (!index(kind, event)) continue;
       accepted++;
-      if (writer) lines += `${JSON.stringify({ kind, event, received_at: receivedAt })}\n`;
+      if (writer) lines += `{"kind":"${kind}","event":${text},"received_at":${receivedAt}}\n`;
     }
-    dupes += events.length - accepted;
+    dupes += parts.length - accepted;
     if (writer && lines) writer.append(lines);
-    return { accepted, duplicates: events.length - accepted };
+    return { accepted, duplicates: parts.length - accepted };
   };
 
   return {
-    addPredictions: (events) => add("prediction", events),
-    addLabels: (events) => add("label", events),
+    addPredictions: (events) => add({ predictions: events }),
+    addLabels: (events) => add({ labels: events }),
+    addBatch: add,
     addClientDropped(counts) {
       for (const [reason, n] of Object.entries(counts)) dropped[reason] = (dropped[reason] ?? 0) + n;
     },
     predictions: (filter = {}) => select(preds, filter.modelId === undefined ? undefined : (e) => e.model_id === filter.modelId, filter.limit),
     labels: (filter = {}) => select(labels, filter.predictionId === undefined ? undefined : (e) => e.prediction_id === filter.predictionId, filter.limit),
-    counts: () => ({ ...byModel }),
+    counts: () => Object.assign(counter(), byModel),
     duplicates: () => dupes,
-    clientDropped: () => ({ ...dropped }),
+    clientDropped: () => Object.assign(counter(), dropped),
     flushed: async () => writer?.idle(),
     async reset() {
       ids.prediction.clear();
       ids.label.clear();
       preds = [];
       labels = [];
-      byModel = {};
+      byModel = counter();
       dupes = 0;
-      dropped = {};
+      dropped = counter();
       await writer?.truncate();
     },
     close: async () => writer?.close(),
   };
+}
+
+/** An empty counter object without a prototype (no inherited "constructor", settable "__proto__"). */
+function counter(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
+/** One event as JSON. @throws {UnstorableEventError} naming the event, e.g. "predictions[2] ...". */
+function serialize(kind: EventKind, event: StoredEvent, i: number): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    const where = `${kind === "prediction" ? "predictions" : "labels"}[${i}]`;
+    throw new UnstorableEventError(`${where} cannot be stored: it does not serialize to JSON (${(error as Error).message}; nested too deeply?)`);
+  }
 }
 
 function parseLine(line: string): StoredLine | undefined {

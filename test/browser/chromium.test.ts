@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { delimiter, join } from "node:path";
 import { build } from "esbuild";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +23,29 @@ const ARGS = [
 ];
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const EXAMPLE = new URL("../../examples/browser/", import.meta.url);
+
+/**
+ * The Chromium to drive, found as .ci/run finds it (and installs it when this finds none):
+ * $CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH, else /usr/bin/chromium.
+ */
+function chromiumPath(): string {
+  const explicit = process.env.CHROMIUM_PATH;
+  if (explicit) return explicit;
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  for (const name of ["chromium", "chromium-browser"]) {
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+      if (dir !== "" && executable(join(dir, name))) return join(dir, name);
+    }
+  }
+  return "/usr/bin/chromium";
+}
 
 let collector: Collector;
 let site: Server;
@@ -90,7 +114,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", () => resolve()));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: ARGS });
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCollector } from "../../collector/index.ts";
 import { tempDir } from "./helpers.ts";
 
 let cli: string;
@@ -79,5 +80,28 @@ describe("aither collector CLI", () => {
     expect(unknown.output().stderr).toMatch(/unknown command "serve"[\s\S]*Usage/);
     const badFlag = run(["collector", "--nope"], tempDir());
     expect(await badFlag.exited).toBe(2);
+  });
+
+  it.each([["70000"], ["1.5"], ["-1"], ["abc"], [""]])("prints usage and exits 2 for --port=%s", async (port) => {
+    const proc = run(["collector", `--port=${port}`, "--memory"], tempDir());
+    expect(await proc.exited).toBe(2);
+    expect(proc.output().stderr).toMatch(/--port must be an integer from 0 to 65535[\s\S]*Usage/);
+  });
+
+  it("prints usage and exits 2 for a --retry-after that is not seconds or an HTTP date", async () => {
+    const proc = run(["collector", "--port", "0", "--memory", "--retry-after", "1\n2"], tempDir());
+    expect(await proc.exited).toBe(2);
+    expect(proc.output().stderr).toMatch(/retryAfter must be[\s\S]*Usage/);
+  });
+
+  it("says how to get another port when the port is in use, and exits 1", async () => {
+    const busy = await startCollector({ port: 0 });
+    try {
+      const proc = run(["collector", "--port", String(busy.port), "--memory"], tempDir());
+      expect(await proc.exited).toBe(1);
+      expect(proc.output().stderr).toBe(`aither: port ${busy.port} is in use: pass --port 0 for a free port, or another port\n`);
+    } finally {
+      await busy.close();
+    }
   });
 });

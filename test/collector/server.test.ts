@@ -104,7 +104,8 @@ describe("collector CORS and misc routes", () => {
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
-    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    // The SDK never sends credentials, so the collector never allows them.
+    expect(res.headers.get("access-control-allow-credentials")).toBeNull();
     expect(res.headers.get("access-control-allow-headers")).toContain("x-api-key");
     expect(res.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS");
     expect(res.headers.get("access-control-max-age")).toBe("600");
