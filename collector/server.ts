@@ -159,13 +159,14 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       if (kind === "traces") {
         const traces = parseTraces(body);
         store.addBatch({ predictions: traces.predictions, labels: traces.labels });
-        if (traces.dropped) store.addClientDropped(traces.dropped);
+        const key = req.headers["idempotency-key"];
+        if (traces.dropped) store.addClientDropped(traces.dropped, typeof key === "string" ? key : undefined);
         // OTLP's success answer; duplicates are not rejections, so nothing is partial.
         return answer(200, { partialSuccess: {} });
       }
       const batch = parseBatch(kind, body);
       const result = kind === "prediction" ? store.addPredictions(batch.events) : store.addLabels(batch.events);
-      if (batch.dropped) store.addClientDropped(batch.dropped);
+      if (batch.dropped) store.addClientDropped(batch.dropped, batch.batchId);
       answer(200, result);
     } catch (error) {
       // Nothing of the batch is stored when an event cannot be serialized.

@@ -68,8 +68,11 @@ export interface Store {
    * @throws {UnstorableEventError} when an event cannot be serialized; nothing is stored.
    */
   addBatch(batch: EventBatch): AddResult;
-  /** Add the `dropped` counts a client reported in a batch body. Memory only. */
-  addClientDropped(dropped: Record<string, number>): void;
+  /**
+   * Add the `dropped` counts a client reported in a batch body, once per `batchId` (a retry of
+   * a batch that arrived carries the same counts). Memory only.
+   */
+  addClientDropped(dropped: Record<string, number>, batchId?: string): void;
   predictions(filter?: ReadFilter): StoredEvent[];
   labels(filter?: ReadFilter): StoredEvent[];
   /** Stored predictions per `model_id`. */
@@ -101,6 +104,8 @@ export function createStore(options: StoreOptions = {}): Store {
   let byModel: Record<string, number> = counter();
   let dupes = 0;
   let dropped: Record<string, number> = counter();
+  // Batches whose drop counts are in `dropped` already.
+  const countedBatches = new Set<string>();
 
   const index = (kind: EventKind, event: StoredEvent): boolean => {
     if (ids[kind].has(event.id)) return false;
@@ -156,7 +161,11 @@ export function createStore(options: StoreOptions = {}): Store {
     addPredictions: (events) => add({ predictions: events }),
     addLabels: (events) => add({ labels: events }),
     addBatch: add,
-    addClientDropped(counts) {
+    addClientDropped(counts, batchId) {
+      if (batchId !== undefined) {
+        if (countedBatches.has(batchId)) return;
+        countedBatches.add(batchId);
+      }
       for (const [reason, n] of Object.entries(counts)) dropped[reason] = (dropped[reason] ?? 0) + n;
     },
     predictions: (filter = {}) => select(preds, filter.modelId === undefined ? undefined : (e) => e.model_id === filter.modelId, filter.limit),
@@ -173,6 +182,7 @@ export function createStore(options: StoreOptions = {}): Store {
       byModel = counter();
       dupes = 0;
       dropped = counter();
+      countedBatches.clear();
       await writer?.truncate();
     },
     close: async () => writer?.close(),

@@ -13,6 +13,13 @@ export interface Batch {
   /** `batch_id` on the wire and the Idempotency-Key header. */
   readonly id: string;
   readonly events: QueuedEvent[];
+  /**
+   * The drop counts this batch's body carries (`dropped`), claimed at its first attempt and
+   * sent unchanged by every retry under the same id: a server that saw the id once has them.
+   */
+  reported: DropCounts | undefined;
+  /** The counts were claimed (possibly none). */
+  claimed: boolean;
 }
 
 /**
@@ -36,6 +43,8 @@ export interface SerializeContext {
   format?: BodyFormat;
   maxEventBytes: number;
   beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
+  /** Drop counts that will not be sent under their batch_id after all: back to the ledger. */
+  release?(counts: DropCounts | undefined): void;
   /** Called for an event that cannot be sent, with what went wrong (undefined: nothing went wrong, nothing to report). */
   drop(event: QueuedEvent, reason: DropReason, detail: string | undefined): void;
   truncated(): void;
@@ -124,17 +133,21 @@ export function cutBatch(queue: EventQueue, kind: EventKind, maxEvents: number, 
     bytes += event.bytes + 1;
   }
   if (events.length === 0) return undefined;
-  if (!retried) return { kind, id: createId(), events };
+  if (!retried) return { kind, id: createId(), events, reported: undefined, claimed: false };
   for (const event of events) event.retryOf = undefined;
   // The same id only for the same events: the server skips a batch_id it has seen, so a
-  // smaller cut (a beacon's budget, an event lost to queue_full) must get a new one.
-  return { kind, id: events.length === retried.count ? retried.id : createId(), events };
+  // smaller cut (a beacon's budget, an event lost to queue_full) must get a new one, and the
+  // counts the old id carried go back to the ledger, once.
+  if (events.length === retried.count) return { kind, id: retried.id, events, reported: retried.reported, claimed: true };
+  ctx.release?.(retried.reported);
+  retried.reported = undefined;
+  return { kind, id: createId(), events, reported: undefined, claimed: false };
 }
 
 /** Split a batch answered 413 into two halves; each gets a new batch id. */
 export function splitBatch(batch: Batch): [Batch, Batch] {
   const half = Math.ceil(batch.events.length / 2);
-  const make = (events: QueuedEvent[]): Batch => ({ kind: batch.kind, id: createId(), events });
+  const make = (events: QueuedEvent[]): Batch => ({ kind: batch.kind, id: createId(), events, reported: undefined, claimed: false });
   return [make(batch.events.slice(0, half)), make(batch.events.slice(half))];
 }
 

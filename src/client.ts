@@ -257,6 +257,13 @@ export class AitherClient {
   /** Count dropped events, hand them to onDrop, and report `error` (undefined: the user was told already). */
   #drop(events: readonly QueuedEvent[], reason: DropReason, error: AitherError | undefined): void {
     if (events.length === 0) return;
+    for (const e of events) {
+      // Drop counts that a batch given back to the queue carried: they cannot go with its id any more.
+      if (e.retryOf?.reported) {
+        this.#stats.release(e.retryOf.reported);
+        e.retryOf.reported = undefined;
+      }
+    }
     this.#stats.drop(reason, events.length);
     this.#reporter.drop(
       events.map((e) => e.wire),

@@ -1,7 +1,7 @@
 import { invalid } from "./errors.ts";
 import { DEFAULT_TENSOR_LIMITS, normalize, readEstimate, resetEstimate } from "./normalize.ts";
 import type { TensorLimits } from "./tensor.ts";
-import type { WireLabel, WirePrediction } from "./types.ts";
+import type { DropCounts, WireLabel, WirePrediction } from "./types.ts";
 
 /** A prediction to log. See the README for every field. */
 export interface PredictionInput {
@@ -65,6 +65,8 @@ export interface QueuedEvent {
 export interface RetriedBatch {
   readonly id: string;
   readonly count: number;
+  /** The drop counts its body carried: they go with its batch_id, or back to the ledger. */
+  reported: DropCounts | undefined;
 }
 
 /** Longest `modelId`, in characters. */

@@ -43,7 +43,7 @@ export const MAX_PARALLEL = 4;
 
 const encoder = new TextEncoder();
 // Batches behind bodies handed to an adapter, so they can come back to the queue.
-const taken = new WeakMap<EncodedBody, { batch: Batch; reported: DropCounts | undefined }>();
+const taken = new WeakMap<EncodedBody, Batch>();
 
 /** Sends the queue: cuts batches, posts them, classifies answers, backs off, splits, requeues. */
 export class Sender {
@@ -83,6 +83,7 @@ export class Sender {
       truncated: () => {
         parts.stats.truncated++;
       },
+      release: (counts) => parts.stats.release(counts),
     };
     this.#headers = {
       ...options.headers,
@@ -189,23 +190,19 @@ export class Sender {
 
   /** Cut the queue into finished bodies (api_key inside) for a beacon or storage. */
   takeBodies(maxBytes: number): EncodedBody[] {
-    const { queue, options, stats } = this.#p;
+    const { queue, options } = this.#p;
     const out: EncodedBody[] = [];
     const sentAt = new Date().toISOString();
-    // The first body carries the drop counts; they go back to the ledger only if it comes back.
-    let reported = stats.claimUnreported();
     for (;;) {
       const kind = queue.oldestKind();
       if (kind === undefined) break;
       const batch = cutBatch(queue, kind, options.batchSize, Math.min(maxBytes, options.maxBatchBytes), this.#serialize);
       if (!batch) continue;
-      const body = this.#format.body(batch, sentAt, reported, options.apiKey);
+      const body = this.#format.body(batch, sentAt, this.#countsFor(batch), options.apiKey);
       const encoded: EncodedBody = { kind, url: this.#urls[kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
-      taken.set(encoded, { batch, reported });
-      reported = undefined;
+      taken.set(encoded, batch);
       out.push(encoded);
     }
-    stats.release(reported); // nothing was left to carry them
     return out;
   }
 
@@ -223,14 +220,25 @@ export class Sender {
     });
   }
 
+  /**
+   * The drop counts a batch's body carries: claimed from the ledger at its first attempt (out of
+   * it while in flight, so two bodies never report the same loss), then the same on every retry.
+   */
+  #countsFor(batch: Batch): DropCounts | undefined {
+    if (!batch.claimed) {
+      batch.claimed = true;
+      batch.reported = this.#p.stats.claimUnreported();
+    }
+    return batch.reported;
+  }
+
   /** Give bodies from {@link takeBodies} back to the queue. */
   restoreBodies(bodies: readonly EncodedBody[]): void {
     for (const body of bodies) {
-      const t = taken.get(body);
-      if (!t) continue;
+      const batch = taken.get(body);
+      if (!batch) continue;
       taken.delete(body);
-      this.#p.stats.release(t.reported);
-      this.#requeue(t.batch);
+      this.#requeue(batch); // its drop counts go with it, under its batch_id
     }
   }
 
@@ -244,11 +252,11 @@ export class Sender {
   /** Bodies from {@link takeBodies} that will never be delivered: drop their events (counted, onDrop, `error`). */
   dropBodies(bodies: readonly EncodedBody[], reason: DropReason, error: AitherError | undefined): void {
     for (const body of bodies) {
-      const t = taken.get(body);
-      if (!t) continue;
+      const batch = taken.get(body);
+      if (!batch) continue;
       taken.delete(body);
-      this.#p.stats.release(t.reported); // the drop counts it carried never arrived
-      this.#p.drop(t.batch.events, reason, error);
+      this.#p.stats.release(batch.reported); // the drop counts it carried were not accepted
+      this.#p.drop(batch.events, reason, error);
     }
   }
 
@@ -318,10 +326,12 @@ export class Sender {
       const outcome = await this.#post(batch);
       if (outcome.kind === "ok") return true;
       if (outcome.kind === "drop") {
+        stats.release(batch.reported); // the body was not accepted: report them with another
         this.#p.drop(batch.events, outcome.reason, httpError(batch, outcome));
         return true;
       }
       if (outcome.kind === "split") {
+        stats.release(batch.reported); // the halves are new batches, with new ids
         if (batch.events.length === 1) {
           this.#p.drop(batch.events, "too_large", dropError(1, "too_large", describe(batch, outcome)));
           return true;
@@ -400,10 +410,11 @@ export class Sender {
 
   #requeue(batch: Batch): false {
     if (this.#stopped) {
+      this.#p.stats.release(batch.reported);
       this.#p.drop(batch.events, "shutdown_timeout", dropError(batch.events.length, "shutdown_timeout", "still unsent when close() ended"));
       return false;
     }
-    const retried = { id: batch.id, count: batch.events.length };
+    const retried = { id: batch.id, count: batch.events.length, reported: batch.reported };
     for (const event of batch.events) event.retryOf = retried;
     const dropped = this.#p.queue.restore(batch.events);
     if (dropped) this.#p.drop(dropped, "queue_full", dropError(dropped.length, "queue_full", "the queue filled up while the batch was retried"));
@@ -412,8 +423,7 @@ export class Sender {
 
   async #post(batch: Batch): Promise<Outcome> {
     const { options, stats, reporter, adapter } = this.#p;
-    const reported = stats.claimUnreported();
-    const json = this.#format.body(batch, new Date().toISOString(), reported);
+    const json = this.#format.body(batch, new Date().toISOString(), this.#countsFor(batch));
     const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
     let body: string | Uint8Array = json;
     if (options.compression === "gzip" && adapter.gzip && json.length >= MIN_COMPRESS_BYTES) {
@@ -440,8 +450,6 @@ export class Sender {
     if (outcome.kind === "ok") {
       stats.sent += batch.events.length;
       reporter.recovered();
-    } else {
-      stats.release(reported);
     }
     return outcome;
   }

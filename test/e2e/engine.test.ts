@@ -74,3 +74,21 @@ describe("a waitUntil hook that throws", () => {
     expect(sdk.errors.every((e) => /waitUntil threw: no context/.test(e.message))).toBe(true);
   });
 });
+
+describe("drop counts in batch bodies", () => {
+  it("go with their batch_id unchanged on every retry, so a server that saw the first attempt counts each loss once", async () => {
+    const c = await collector({ faults: { latencyMs: 300 } });
+    const sdk = client(c, { maxQueueSize: 5, batchSize: 5, timeout: 100 });
+    logMany(sdk, 8); // 3 pushed out (queue_full), reported with the next batch
+    const flushed = sdk.flush({ timeoutMs: 8000 });
+    expect(await eventually(() => c.requests.length === 1)).toBe(true);
+    logMany(sdk, 7); // 2 more pushed out while that batch is being retried
+    // The first attempt is stored (and its counts taken) after the client gave up on it.
+    expect(await eventually(() => c.requests[0]?.status === 200)).toBe(true);
+    c.setFaults({});
+    expect(await flushed).toMatchObject({ sent: 5, pending: 0 }); // not ok: 2 were dropped while it ran
+    expect(await sdk.flush()).toMatchObject({ ok: true, sent: 5 });
+    expect(sdk.stats().droppedByReason).toEqual({ queue_full: 5 });
+    expect(c.clientDropped).toEqual({ queue_full: 5 });
+  });
+});
