@@ -94,14 +94,12 @@ function evicted(current: AdapterHost | undefined): void {
     if (owner.beacon) owners.delete(entry.id);
     else if (!sending.has(entry.id)) {
       owners.delete(entry.id);
-      const detail = `the unload carry-over in localStorage is full (${MAX_CARRY_OVER_BYTES} bytes, or the origin's quota): its oldest unconfirmed batch was discarded`;
+      const detail = `localStorage carry-over full (${MAX_CARRY_OVER_BYTES} bytes or the quota): oldest unsent batch discarded`;
       owner.host.drop([owner.body], "queue_full", dropError(owner.body.count, "queue_full", detail));
     }
   }
   if (foreign > 0) {
-    current?.warn(
-      `the unload carry-over in localStorage is full: ${foreign} event(s) left by an earlier page load were discarded before a response confirmed them`,
-    );
+    current?.warn(`localStorage carry-over full: ${foreign} unsent event(s) of an earlier page load discarded`);
   }
 }
 

@@ -20,6 +20,7 @@
 import { AitherClient as CoreClient, createDisabledClient } from "../src/client.ts";
 import { streamGzip } from "../src/compress.ts";
 import type { AitherEnv } from "../src/env.ts";
+import { messageOf } from "../src/errors.ts";
 import { createGlobalApi, type GlobalApi, type GlobalControl } from "../src/global.ts";
 import { type AitherOptions, resolveOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
@@ -210,10 +211,6 @@ function configure<Env>(env: Env, options: WorkerOptions<Env> | undefined): Core
     const source = variable && given?.[field as "endpoint" | "apiKey"] === undefined ? `env.${variable}` : "the options";
     return disabled(`${source}: ${messageOf(error)}`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { messageOf } from "./errors.ts";
 import type { EventKind, QueuedEvent, RetriedBatch } from "./events.ts";
 import { createId } from "./id.ts";
 import type { EventQueue } from "./queue.ts";
@@ -80,7 +81,7 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
     try {
       wire = ctx.beforeSend(wire);
     } catch (error) {
-      ctx.drop(event, "filtered", `beforeSend threw: ${error instanceof Error ? error.message : String(error)}`);
+      ctx.drop(event, "filtered", `beforeSend threw: ${messageOf(error)}`);
       return false;
     }
     if (wire === null || typeof wire !== "object") {

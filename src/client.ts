@@ -1,5 +1,5 @@
 import { readEnv } from "./env.ts";
-import { AitherError, invalid } from "./errors.ts";
+import { AitherError, invalid, messageOf } from "./errors.ts";
 import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.ts";
 import { createId } from "./id.ts";
 import { normalize } from "./normalize.ts";
@@ -313,5 +313,5 @@ export class AitherClient {
 
 function asAitherError(error: unknown): AitherError {
   if (error instanceof AitherError) return error;
-  return new AitherError("network", `internal error: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new AitherError("network", `internal error: ${messageOf(error)}`, { cause: error });
 }

@@ -83,3 +83,8 @@ export function isAitherError(error: unknown): error is AitherError | AitherVali
 
 /** Added to the message of an error for a 401/403 answer (SPEC: the error names AITHER_API_KEY). */
 export const UNAUTHORIZED_HINT = " (check AITHER_API_KEY or the apiKey option)";
+
+/** The message of anything thrown: an Error's message, else its text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -7,6 +7,7 @@
  * no allocation beyond the copy, cycle tracking only for nested objects.
  */
 
+import { messageOf } from "./errors.ts";
 import { DEFAULTS } from "./options.ts";
 import { arrayShape, asTensor, extentOf, isList, sample, summary, type TensorLimits, tensorToJson, viewDtype } from "./tensor.ts";
 
@@ -43,7 +44,7 @@ export function normalize(value: unknown, tensorLimits: TensorLimits = DEFAULT_T
   } catch (error) {
     // A throwing getter or proxy trap must not make logPrediction throw.
     ancestors.length = 0;
-    return `[Unserializable: ${error instanceof Error ? error.message : String(error)}]`;
+    return `[Unserializable: ${messageOf(error)}]`;
   }
 }
 

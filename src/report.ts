@@ -1,4 +1,4 @@
-import { AitherError } from "./errors.ts";
+import { AitherError, messageOf } from "./errors.ts";
 import type { DropReason, WireEvent } from "./types.ts";
 
 /** Where background problems go: the user's callbacks, or a quiet console. Never throws. */
@@ -36,7 +36,7 @@ export function createReporter(options: {
       fn();
     } catch (error) {
       try {
-        out.warn(`[aither] a callback threw: ${error instanceof Error ? error.message : String(error)}`);
+        out.warn(`[aither] a callback threw: ${messageOf(error)}`);
       } catch {
         // no console: nothing more we can do
       }

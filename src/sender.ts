@@ -1,6 +1,6 @@
 import { AITHER_FORMAT, type Batch, type BodyFormat, cutBatch, type SerializeContext, serializeEvent, splitBatch } from "./batch.ts";
 import { MIN_COMPRESS_BYTES } from "./compress.ts";
-import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError, UNAUTHORIZED_HINT } from "./errors.ts";
+import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError, UNAUTHORIZED_HINT, messageOf } from "./errors.ts";
 import type { QueuedEvent } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
@@ -365,7 +365,7 @@ export class Sender {
     try {
       waitUntil(work);
     } catch (error) {
-      this.#p.reporter.error(new AitherError("callback", `waitUntil threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      this.#p.reporter.error(new AitherError("callback", `waitUntil threw: ${messageOf(error)}`, { cause: error }));
     }
   }
 
