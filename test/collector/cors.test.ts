@@ -1,20 +1,12 @@
 // CORS for browser pages: the SDK in a page on another origin must pass the preflight with
 // any headers its `headers` option adds, and must be able to read Retry-After (not a
 // CORS-safelisted response header) to pause after a 429 or 503.
-import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.ts";
-import { post, prediction, predictionBatch } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import type { Collector } from "../../collector/index.ts";
+import { post, prediction, predictionBatch, useCollector } from "./helpers.ts";
 
 const ORIGIN = "http://page.localhost:5173";
-let collector: Collector | undefined;
-async function start(options: CollectorOptions = {}): Promise<Collector> {
-  collector = await startCollector({ port: 0, ...options });
-  return collector;
-}
-afterEach(async () => {
-  await collector?.close();
-  collector = undefined;
-});
+const start = useCollector();
 
 function preflight(c: Collector, requestHeaders?: string): Promise<Response> {
   const headers: Record<string, string> = { origin: ORIGIN, "access-control-request-method": "POST" };

@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, createFaults, startCollector } from "../../collector/index.ts";
+import { describe, expect, it } from "vitest";
+import { type Collector, createFaults } from "../../collector/index.ts";
 import { eventually } from "../helpers/collector.ts";
-import { post, prediction, predictionBatch } from "./helpers.ts";
+import { post, prediction, predictionBatch, useCollector } from "./helpers.ts";
 
-let collector: Collector | undefined;
-async function start(options: CollectorOptions = {}): Promise<Collector> {
-  collector = await startCollector({ port: 0, ...options });
-  return collector;
-}
-afterEach(async () => {
-  await collector?.close();
-  collector = undefined;
-});
+const start = useCollector();
 
 const send = (c: Collector, id: string) => post(`${c.url}/v1/predictions/batch`, predictionBatch([prediction(id)]));
 

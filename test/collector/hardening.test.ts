@@ -5,20 +5,12 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, startCollector, validateFaults } from "../../collector/index.ts";
+import { describe, expect, it } from "vitest";
+import { type Collector, startCollector, validateFaults } from "../../collector/index.ts";
 import { eventually } from "../helpers/collector.ts";
-import { post, prediction, predictionBatch, tempDir } from "./helpers.ts";
+import { post, prediction, predictionBatch, tempDir, useCollector } from "./helpers.ts";
 
-let collector: Collector | undefined;
-async function start(options: CollectorOptions = {}): Promise<Collector> {
-  collector = await startCollector({ port: 0, ...options });
-  return collector;
-}
-afterEach(async () => {
-  await collector?.close();
-  collector = undefined;
-});
+const start = useCollector();
 
 const ORIGIN = "https://some-page.example";
 const batchUrl = (c: Collector) => `${c.url}/v1/predictions/batch`;

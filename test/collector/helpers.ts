@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { StoredEvent } from "../../collector/index.ts";
+import { afterEach } from "vitest";
+import { type Collector, type CollectorOptions, type StoredEvent, startCollector } from "../../collector/index.ts";
 
 /** A fresh temp folder for one test. */
 export function tempDir(): string {
@@ -31,4 +32,17 @@ export function post(url: string, body: unknown, options: { gzip?: boolean; head
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.gzip) headers["content-encoding"] = "gzip";
   return fetch(url, { method: "POST", headers, body: payload });
+}
+
+/** `start(options)`: a collector on a free loopback port, closed after the test. One per test. */
+export function useCollector(): (options?: CollectorOptions) => Promise<Collector> {
+  let collector: Collector | undefined;
+  afterEach(async () => {
+    await collector?.close();
+    collector = undefined;
+  });
+  return async (options = {}) => {
+    collector = await startCollector({ port: 0, ...options });
+    return collector;
+  };
 }

@@ -1,16 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.ts";
-import { post } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { post, useCollector } from "./helpers.ts";
 
-let collector: Collector | undefined;
-async function start(options: CollectorOptions = {}): Promise<Collector> {
-  collector = await startCollector({ port: 0, ...options });
-  return collector;
-}
-afterEach(async () => {
-  await collector?.close();
-  collector = undefined;
-});
+const start = useCollector();
 
 const END = "1795607999512000000"; // 2026-11-25T11:59:59.512Z
 const TRACE = "0b1c2d3e4f5061728394a5b6c7d8e9f0";

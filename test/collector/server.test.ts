@@ -1,17 +1,9 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Collector, type CollectorOptions, startCollector } from "../../collector/index.ts";
-import { label, post, prediction, predictionBatch, tempDir } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import type { Collector, CollectorOptions } from "../../collector/index.ts";
+import { label, post, prediction, predictionBatch, tempDir, useCollector } from "./helpers.ts";
 
-let collector: Collector | undefined;
-async function start(options: CollectorOptions = {}): Promise<Collector> {
-  collector = await startCollector({ port: 0, ...options });
-  return collector;
-}
-afterEach(async () => {
-  await collector?.close();
-  collector = undefined;
-});
+const start = useCollector();
 
 describe("collector batch routes", () => {
   it("stores a prediction batch and reads it back newest last", async () => {
@@ -137,8 +129,8 @@ describe("collector CORS and misc routes", () => {
     expect(c.store.predictions()).toHaveLength(0);
     expect(c.requests).toHaveLength(0);
     await c.close();
-    collector = await startCollector({ port: 0, dataFile: file });
-    expect(collector.store.predictions()).toHaveLength(0);
+    const again = await start({ dataFile: file });
+    expect(again.store.predictions()).toHaveLength(0);
   });
 });
 

@@ -1,84 +1,22 @@
 // withAither in workerd (miniflare 4) when the configuration is bad or the handler calls
 // aither.init(): the worker built from the package the way Wrangler bundles it, sending to the
 // real collector on loopback. Needs `npm run build` first (dist/).
-import { build } from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
-import type { Readable } from "node:stream";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Collector } from "../../collector/index.ts";
-import { eventually, startTestCollector, steady, storedIds } from "../helpers/collector.ts";
+import type { Miniflare } from "miniflare";
+import { beforeAll, describe, expect, it } from "vitest";
+import { eventually, steady, storedIds } from "../helpers/collector.ts";
+import { bundleWorker, useWorkerd } from "./workerd-harness.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-/** Everything miniflare and workerd print. */
-class CaptureLog extends Log {
-  constructor(private readonly lines: string[]) {
-    super(LogLevel.VERBOSE);
-  }
-  protected override log(message: string): void {
-    this.lines.push(message);
-  }
-}
-
-interface Running {
-  mf: Miniflare;
-  output: string[];
-}
-
-const running: Running[] = [];
-const collectors: Collector[] = [];
+const workerd = useWorkerd();
+const collector = () => workerd.collector();
 let script: string;
 
 beforeAll(async () => {
-  // What a Wrangler user gets: the `workerd` condition first.
-  const result = await build({
-    entryPoints: ["test/fixtures/worker-init.ts"],
-    absWorkingDir: ROOT,
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    metafile: true,
-    logLevel: "silent",
-  });
-  expect(Object.keys(result.metafile.inputs)).toContain("dist/cloudflare.js");
-  script = result.outputFiles[0]?.text ?? "";
+  const bundled = await bundleWorker("test/fixtures/worker-init.ts");
+  expect(bundled.inputs).toContain("dist/cloudflare.js");
+  script = bundled.script;
 });
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.mf.dispose()));
-  await Promise.all(collectors.splice(0).map((c) => c.close()));
-});
-
-async function startWorker(bindings: Record<string, string>): Promise<Running> {
-  const output: string[] = [];
-  const capture = (stream: Readable) => stream.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: "2025-09-01",
-    cf: false,
-    bindings,
-    verbose: true,
-    log: new CaptureLog(output),
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      capture(stdout);
-      capture(stderr);
-    },
-  });
-  await mf.ready;
-  const worker = { mf, output };
-  running.push(worker);
-  return worker;
-}
-
-async function collector(): Promise<Collector> {
-  const c = await startTestCollector();
-  collectors.push(c);
-  return c;
-}
+const startWorker = (bindings: Record<string, string>) => workerd.startWorker(script, bindings);
 
 async function idsOf(mf: Miniflare, path: string): Promise<string[]> {
   const res = await mf.dispatchFetch(`http://worker${path}`);

@@ -1,11 +1,9 @@
 // Cloudflare Workers in workerd (miniflare 4): workers built from the package the way Wrangler
 // bundles it, sending to the real collector on loopback. Needs `npx tsup` first (dist/).
-import { build } from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
-import type { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Collector, CollectorOptions } from "../../collector/index.ts";
-import { eventually, startTestCollector, storedIds } from "../helpers/collector.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Collector } from "../../collector/index.ts";
+import { eventually, storedIds } from "../helpers/collector.ts";
+import { bundleWorker, useWorkerd } from "./workerd-harness.ts";
 
 /** The handlers miniflare's worker proxy exposes (its type does not list scheduled/queue). */
 interface WorkerHandlers {
@@ -13,70 +11,7 @@ interface WorkerHandlers {
   queue(name: string, messages: { id: string; timestamp: Date; body: unknown; attempts: number }[]): Promise<{ outcome: string }>;
 }
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-/** Bundle a fixture; "aither" resolves by package self-reference through the exports map. */
-async function bundle(entry: string, conditions: string[]): Promise<{ script: string; inputs: string[] }> {
-  const result = await build({
-    entryPoints: [`test/fixtures/${entry}`],
-    absWorkingDir: ROOT,
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions,
-    metafile: true,
-    logLevel: "silent",
-  });
-  return { script: result.outputFiles[0]?.text ?? "", inputs: Object.keys(result.metafile.inputs) };
-}
-
-/** Everything miniflare and workerd print, so cross-request errors cannot pass unseen. */
-class CaptureLog extends Log {
-  constructor(private readonly lines: string[]) {
-    super(LogLevel.VERBOSE);
-  }
-  protected override log(message: string): void {
-    this.lines.push(message);
-  }
-}
-
-interface Running {
-  mf: Miniflare;
-  output: string[];
-}
-
-const running: Running[] = [];
-const collectors: Collector[] = [];
-
-async function startWorker(script: string, bindings: Record<string, string>): Promise<Running> {
-  const output: string[] = [];
-  const capture = (stream: Readable) => stream.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: "2025-09-01",
-    cf: false,
-    bindings,
-    verbose: true,
-    log: new CaptureLog(output),
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      capture(stdout);
-      capture(stderr);
-    },
-  });
-  await mf.ready;
-  const worker = { mf, output };
-  running.push(worker);
-  return worker;
-}
-
-async function collector(options: CollectorOptions = {}): Promise<Collector> {
-  const c = await startTestCollector(options);
-  collectors.push(c);
-  return c;
-}
+const { startWorker, collector } = useWorkerd();
 
 /** Ids stored for predictions whose metadata.tag is `tag`. */
 function idsTagged(c: Collector, tag: string): string[] {
@@ -98,23 +33,14 @@ let waitUntilWorker: string;
 
 beforeAll(async () => {
   // What a Wrangler user gets: the `workerd` condition first.
-  const a = await bundle("worker-with-aither.ts", ["workerd", "worker", "browser"]);
+  const a = await bundleWorker("test/fixtures/worker-with-aither.ts");
   expect(a.inputs).toContain("dist/cloudflare.js");
   withAither = a.script;
   // An edge runtime aither has no entry for: no conditions, the portable `default` entry.
-  const b = await bundle("worker-wait-until.ts", []);
+  const b = await bundleWorker("test/fixtures/worker-wait-until.ts", []);
   expect(b.inputs).toContain("dist/index.js");
   expect(b.inputs).not.toContain("dist/cloudflare.js");
   waitUntilWorker = b.script;
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.mf.dispose()));
-  await Promise.all(collectors.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await Promise.all(running.splice(0).map((w) => w.mf.dispose()));
 });
 
 describe("withAither in workerd", () => {
@@ -284,18 +210,9 @@ describe("the edge waitUntil option in workerd", () => {
 describe("examples/cloudflare-worker.ts", () => {
   it("serves a prediction and delivers it, and its cron run too, to the collector", async () => {
     const c = await collector();
-    const built = await build({
-      entryPoints: ["examples/cloudflare-worker.ts"],
-      absWorkingDir: ROOT,
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "neutral",
-      conditions: ["workerd", "worker", "browser"],
-      logLevel: "silent",
-    });
+    const built = await bundleWorker("examples/cloudflare-worker.ts");
     // The [vars] of examples/wrangler.toml, with the endpoint pointed at this test's collector.
-    const { mf, output } = await startWorker(built.outputFiles[0]?.text ?? "", { ENVIRONMENT: "development", AITHER_ENDPOINT: c.url });
+    const { mf, output } = await startWorker(built.script, { ENVIRONMENT: "development", AITHER_ENDPOINT: c.url });
     const { id, prediction } = (await (await mf.dispatchFetch("http://worker/?tenure=12&charges=80")).json()) as { id: string; prediction: number };
     expect(await eventually(() => storedIds(c).includes(id))).toBe(true);
     const stored = c.store.predictions({ limit: 10 }).find((e) => e.id === id);

@@ -3,13 +3,12 @@
 // and the predictions are checked at the real collector. Needs `npx tsup` first (dist/).
 import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Collector } from "../../collector/index.ts";
 import { eventually, startTestCollector } from "../helpers/collector.ts";
+import { bundleWorker } from "./workerd-harness.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const AI_MODULE = readFileSync(new URL("../fixtures/workers-ai-binding.js", import.meta.url), "utf8");
 
 const open: { close(): Promise<unknown> }[] = [];
@@ -21,20 +20,9 @@ afterEach(async () => {
 
 /** Bundle a worker as Wrangler would (`workerd` condition first: aither's Cloudflare entry). */
 async function bundle(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [entry],
-    absWorkingDir: ROOT,
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    metafile: true,
-    logLevel: "silent",
-  });
-  expect(Object.keys(result.metafile.inputs)).toContain("dist/cloudflare.js");
-  return result.outputFiles[0]?.text ?? "";
+  const { script, inputs } = await bundleWorker(entry);
+  expect(inputs).toContain("dist/cloudflare.js");
+  return script;
 }
 
 async function start(entry: string): Promise<{ mf: Miniflare; c: Collector; output: string[] }> {
