@@ -24,7 +24,8 @@ function run(args: string[], cwd: string) {
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close", not "exit": stdio may still hold output when the process has exited.
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const line = (pattern: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const check = () => {

@@ -200,10 +200,8 @@ describe("close()", () => {
       () => "cut",
     );
     expect(await eventually(() => slow.requests.length === 1)).toBe(true);
-    const started = performance.now();
     await slow.close();
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(await held).toBe("cut");
+    expect(await held).toBe("cut"); // cut after the grace, not answered after the 10 s latency
   });
 
   it("does not wait for idle keep-alive connections", async () => {

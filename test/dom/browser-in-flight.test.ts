@@ -7,7 +7,7 @@ import { type Collector, features, hidePage, showPage, startCollector, storedIds
 
 type Entry = typeof import("../../adapters/browser.ts");
 type Client = InstanceType<Entry["AitherClient"]>;
-const open: { close(): Promise<unknown> }[] = [];
+const open: { close(options?: { timeoutMs: number }): Promise<unknown> }[] = [];
 
 /** A fresh copy of the browser entry: what a new page load gets (page-wide state starts over). */
 async function loadPage(): Promise<Entry> {
@@ -43,7 +43,7 @@ beforeEach(() => {
   showPage();
 });
 afterEach(async () => {
-  for (const x of open.splice(0)) await x.close();
+  for (const x of open.splice(0)) await x.close({ timeoutMs: 200 }); // a held request is not waited for
   vi.restoreAllMocks();
 });
 
@@ -63,8 +63,8 @@ describe("requests in flight without keepalive when the page is hidden", () => {
   });
 
   it("are delivered by the next page load when the page dies before the answer", async () => {
-    // The first request is held 3 s, as good as lost: the page is gone long before its answer.
-    const c = await collectorWith({ faults: { latencyMs: 3000 } });
+    // The first request is held for good, as if lost with the page.
+    const c = await collectorWith({ faults: { latencyMs: 60_000 }, closeGraceMs: 0 });
     const first = await pageClient(c);
     const ids = logMany(first, 300, "died");
     void first.flush({ timeoutMs: 100 });
@@ -74,7 +74,7 @@ describe("requests in flight without keepalive when the page is hidden", () => {
     c.setFaults({}); // later requests are answered at once
     showPage();
     await pageClient(c); // the next page load sends the carry-over at once
-    await until(() => storedIds(c, "died").length === 300, "the copy to arrive from the next page", 2000);
+    await until(() => storedIds(c, "died").length === 300, "the copy to arrive from the next page");
     expect(storedIds(c, "died").sort()).toEqual([...ids].sort());
     expect(c.requests[0]?.status).toBe(0); // the original is still unanswered: the copy delivered them
     // Same batch_id as the original request: the server can tell the two apart from a new batch.

@@ -16,10 +16,9 @@ describe("the flush deadline", () => {
     const c = await collector({ faults: { latencyMs: 2500 } });
     const sdk = client(c, { timeout: 10_000 });
     const [id] = logMany(sdk, 1);
-    const started = Date.now();
     const result = await sdk.flush({ timeoutMs: 300 });
-    // Bounded by the deadline, not by the 2.5 s answer (a wide margin for a loaded machine).
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Returned while the 2.5 s answer is still held: the deadline bounded it.
+    expect(c.requests[0]?.status).toBe(0);
     expect(result).toEqual({ ok: false, sent: 0, dropped: 0, pending: 1 });
     expect(sdk.stats().inFlight).toBe(1);
     expect(await eventually(() => storedIds(c).includes(id as string))).toBe(true);

@@ -41,10 +41,16 @@ describe("enableBackground: false in a burst", () => {
     const c = await collector({ faults: { latencyMs: 150 } });
     const sdk = client(c, { enableBackground: false });
     const ids = logMany(sdk, 200);
-    expect(await eventually(() => c.requests.length >= 1)).toBe(true);
-    expect(sdk.stats().inFlight).toBeLessThanOrEqual(4 * 100);
-    expect(c.requests.length).toBeLessThanOrEqual(4);
-    expect(await sdk.flush()).toMatchObject({ ok: true });
+    // Requests the collector holds (150 ms each) are the ones in flight: sample them until done.
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, c.requests.filter((r) => r.status === 0).length);
+    }, 5);
+    // The calls' own passes send everything (no flush: it would add requests of its own).
+    expect(await eventually(() => storedIds(c).length === 200)).toBe(true);
+    clearInterval(sampler);
+    expect(most).toBeGreaterThanOrEqual(2);
+    expect(most).toBeLessThanOrEqual(4);
     expect(storedIds(c).sort()).toEqual([...ids].sort());
     expect(c.requests.length).toBeLessThan(200);
   });

@@ -2,6 +2,7 @@
 // Worker's env or withAither's options function) must not take the host down: it is reported
 // once and leaves a disabled client. Options written in code still throw, naming the option.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { startTestCollector } from "../helpers/collector.ts";
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -98,7 +99,11 @@ describe("withAither's configuration (the Workers entry, run in Node)", () => {
     expect(warnings(warn)[0]).toMatch(/^\[aither\] withAither: env\.AITHER_ENDPOINT: endpoint .*"not a url"/);
   });
 
-  it("an options function that throws or returns a bad option: the handler's own response, one warning", async () => {
+  it("an options function that throws or returns a bad option: the handler's own response, one warning, nothing sent", async () => {
+    // A loopback endpoint in env: a regression that fell back to defaults would show here, not
+    // on the internet.
+    const c = await startTestCollector();
+    const env = { AITHER_ENDPOINT: c.url };
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     let cf = (await freshEntry("../../adapters/cloudflare.ts")) as unknown as Cloudflare;
     await invoke(
@@ -106,14 +111,16 @@ describe("withAither's configuration (the Workers entry, run in Node)", () => {
       () => {
         throw new Error("no such binding");
       },
-      {},
+      env,
     );
     expect(warnings(warn)).toEqual([expect.stringMatching(/^\[aither\] withAither: the options function threw \(no such binding\)/)]);
 
     warn.mockClear();
     cf = (await freshEntry("../../adapters/cloudflare.ts")) as unknown as Cloudflare;
-    await invoke(cf, () => ({ batchSize: 0 }), {});
+    await invoke(cf, () => ({ batchSize: 0 }), env);
     expect(warnings(warn)).toEqual([expect.stringMatching(/^\[aither\] withAither: the options: batchSize /)]);
+    expect(c.requests).toEqual([]);
+    await c.close();
   });
 
   it("options written in code are checked by withAither() itself: a bad one throws there, naming it", async () => {
