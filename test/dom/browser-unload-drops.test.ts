@@ -4,16 +4,42 @@
 // `rejected`; a 413 goes back to the queue, whose sender splits it; bodies the carry-over's size
 // cap pushes out of localStorage are counted (`queue_full`). Bodies left by an earlier page
 // load belong to no live client: they are reported, not counted.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { CARRY_OVER_KEY, MAX_CARRY_OVER_BYTES } from "../../adapters/browser-carry-over.ts";
 import type { AitherError, AitherHttpError, DropReason, WireEvent } from "../../src/public.ts";
 import { type Collector, features, hidePage, showPage, startCollector, storedIds, until } from "./helpers.ts";
 
 type Entry = typeof import("../../adapters/browser.ts");
 type Client = InstanceType<Entry["AitherClient"]>;
-let collector: Collector;
-let port = 0;
 const clients: Client[] = [];
+const collectors: Collector[] = [];
+/** Every fetch of the test (calls through to happy-dom's fetch). */
+let fetched: MockInstance<typeof fetch>;
+
+/** This test's own collector on a free port, closed after the test. */
+async function collectorFor(options: Parameters<typeof startCollector>[0] = {}): Promise<Collector> {
+  const collector = await startCollector({ port: 0, ...options });
+  collectors.push(collector);
+  return collector;
+}
+
+/** This test's own collector, down: it drops every batch connection unanswered until `setFaults({})`. */
+function downCollector(options: { apiKeys?: string[] } = {}): Promise<Collector> {
+  return collectorFor({ ...options, faults: { dropConnectionRate: 1 } });
+}
+
+/** Wait until every fetch made so far has settled (each must fail), then one macrotask: their handlers (microtasks) have run. */
+async function fetchesFailed(): Promise<void> {
+  expect(fetched).toHaveBeenCalled();
+  const outcomes = await Promise.allSettled(fetched.mock.results.map((r) => r.value));
+  expect(outcomes.map((o) => o.status)).toEqual(outcomes.map(() => "rejected"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** One macrotask: the page's load-time resend (a 0 ms timer) has run and found nothing. */
+function loadTimeResend(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** A fresh copy of the browser entry: what a new page load gets (page-wide state starts over). */
 async function loadPage(): Promise<Entry> {
@@ -22,14 +48,14 @@ async function loadPage(): Promise<Entry> {
 }
 
 /** A client on a fresh page that records what it reports and drops. */
-async function pageClient(options: { apiKey?: string } = {}) {
+async function pageClient(collector: Collector, options: { apiKey?: string } = {}) {
   const page = await loadPage();
   const errors: AitherError[] = [];
   const warnings: string[] = [];
   const drops: { ids: string[]; reason: DropReason }[] = [];
   vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(" ")));
   const client = new page.AitherClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: collector.url,
     flushInterval: 60_000, // only the unload path sends
     batchSize: 10_000,
     onError: (e) => errors.push(e),
@@ -53,31 +79,27 @@ function idsInStorage(): string[] {
   return storedEntries().flatMap((e) => (JSON.parse(e.body) as { predictions: { id: string }[] }).predictions.map((p) => p.id));
 }
 
-async function restart(options: Parameters<typeof startCollector>[0] = {}): Promise<void> {
-  await collector.close();
-  collector = await startCollector({ port, ...options });
-}
-
-beforeAll(async () => {
-  collector = await startCollector({ port: 0 });
-  port = collector.port;
-});
-afterAll(async () => {
-  await collector.close();
-});
 beforeEach(() => {
   localStorage.clear();
   showPage();
+  fetched = vi.spyOn(globalThis, "fetch");
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close({ timeoutMs: 200 })));
+  // No request of this test outlives its collector (a closed collector's port may be another file's by then).
+  for (let seen = -1; seen !== fetched.mock.results.length; ) {
+    seen = fetched.mock.results.length;
+    await Promise.allSettled(fetched.mock.results.map((r) => r.value));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   vi.restoreAllMocks();
+  await Promise.all(collectors.splice(0).map((c) => c.close()));
 });
 
 describe("unload path: answers that drop", () => {
   it("counts a 401 to an unload body as unauthorized, passes the events to onDrop, and names AITHER_API_KEY", async () => {
-    await restart({ apiKeys: ["ak_good"] });
-    const { client, errors, dropped } = await pageClient({ apiKey: "ak_wrong" });
+    const collector = await collectorFor({ apiKeys: ["ak_good"] });
+    const { client, errors, dropped } = await pageClient(collector, { apiKey: "ak_wrong" });
     const ids = log(client, 20, "unauth");
     hidePage();
     await until(() => client.stats().dropped === 20, "20 events dropped");
@@ -94,14 +116,15 @@ describe("unload path: answers that drop", () => {
   });
 
   it("counts a 401 to a carry-over body resent from storage as unauthorized", async () => {
-    await collector.close(); // down while the page is hidden: the body waits in storage
-    const { client, errors, dropped } = await pageClient({ apiKey: "ak_wrong" });
+    const collector = await downCollector({ apiKeys: ["ak_good"] }); // down while the page is hidden: the body waits in storage
+    const { client, errors, dropped } = await pageClient(collector, { apiKey: "ak_wrong" });
+    await loadTimeResend();
     const ids = log(client, 15, "unauth-carry");
     hidePage();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the keepalive fetch fails
+    await fetchesFailed(); // the keepalive fetch fails (connection dropped)
     expect(idsInStorage().sort()).toEqual([...ids].sort());
     expect(client.stats().dropped).toBe(0);
-    collector = await startCollector({ port, apiKeys: ["ak_good"] });
+    collector.setFaults({}); // back up
     window.dispatchEvent(new Event("online")); // resends the carry-over now
     await until(() => client.stats().dropped === 15, "15 events dropped");
     expect(client.stats().droppedByReason).toEqual({ unauthorized: 15 });
@@ -111,8 +134,8 @@ describe("unload path: answers that drop", () => {
   });
 
   it("counts a 400 to an unload body as rejected, without the API key hint", async () => {
-    await restart({ faults: { failFirst: 1, status: 400 } });
-    const { client, errors, dropped } = await pageClient();
+    const collector = await collectorFor({ faults: { failFirst: 1, status: 400 } });
+    const { client, errors, dropped } = await pageClient(collector);
     const ids = log(client, 12, "bad");
     hidePage();
     await until(() => client.stats().dropped === 12, "12 events dropped");
@@ -125,8 +148,8 @@ describe("unload path: answers that drop", () => {
   });
 
   it("gives a body answered 413 back to the queue, and the timer path delivers it", async () => {
-    await restart({ faults: { failFirst: 1, status: 413 } });
-    const { client, drops } = await pageClient();
+    const collector = await collectorFor({ faults: { failFirst: 1, status: 413 } });
+    const { client, drops } = await pageClient(collector);
     const ids = log(client, 10, "big-unload");
     hidePage();
     await until(() => client.stats().queued === 10, "the 10 events back in the queue");
@@ -139,15 +162,16 @@ describe("unload path: answers that drop", () => {
   });
 
   it("reports (does not count) a 401 to a body left by an earlier page load, naming AITHER_API_KEY", async () => {
-    await collector.close();
-    const first = await pageClient({ apiKey: "ak_wrong" });
+    const collector = await downCollector({ apiKeys: ["ak_good"] });
+    const first = await pageClient(collector, { apiKey: "ak_wrong" });
+    await loadTimeResend();
     const ids = log(first.client, 8, "earlier");
     hidePage();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // refused: stays in storage
+    await fetchesFailed(); // no answer: stays in storage
     expect(idsInStorage().sort()).toEqual([...ids].sort());
-    collector = await startCollector({ port, apiKeys: ["ak_good"] });
+    collector.setFaults({}); // back up
     showPage();
-    const next = await pageClient({ apiKey: "ak_good" }); // the next load resends storage
+    const next = await pageClient(collector, { apiKey: "ak_good" }); // the next load resends storage
     await until(() => localStorage.getItem(CARRY_OVER_KEY) === null, "the entry to be settled");
     const http = next.errors.filter((e): e is AitherHttpError => e.code === "http");
     expect(http.map((e) => [e.status, e.batchSize])).toEqual([[401, 8]]);
@@ -159,13 +183,14 @@ describe("unload path: answers that drop", () => {
 
 describe("carry-over size cap", () => {
   it("counts this page's unconfirmed bodies that the cap pushes out of localStorage as queue_full", async () => {
-    await collector.close(); // nothing is confirmed
-    const { client, dropped } = await pageClient();
+    const collector = await downCollector(); // nothing is confirmed
+    const { client, dropped } = await pageClient(collector);
     vi.spyOn(navigator, "sendBeacon").mockReturnValue(false); // the page's beacon quota is spent
+    await loadTimeResend(); // so nothing of the first hide is resent (and in flight) when the cap pushes it out
     // Two hides of about 0.7 MiB each: together past the 1 MiB cap.
     const first = log(client, 2000, "cap", true);
     hidePage();
-    await new Promise((resolve) => setTimeout(resolve, 300)); // its keepalive fetch fails
+    await fetchesFailed(); // its keepalive fetch fails
     expect(idsInStorage().sort()).toEqual([...first].sort());
     showPage();
     const second = log(client, 2000, "cap", true);
@@ -182,8 +207,8 @@ describe("carry-over size cap", () => {
   });
 
   it("counts a body whose keepalive answer is pending when pushed out only by that answer: a failure gives it back to the queue", async () => {
-    await restart({ faults: { latencyMs: 300, failFirst: 1, status: 503 } });
-    const { client, drops } = await pageClient();
+    const collector = await collectorFor({ faults: { latencyMs: 300, failFirst: 1, status: 503 } });
+    const { client, drops } = await pageClient(collector);
     vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
     const first = log(client, 2000, "cap-flight", true);
     hidePage(); // the first body goes by keepalive; the collector answers it 503 after 300 ms
@@ -205,15 +230,14 @@ describe("carry-over size cap", () => {
   });
 
   it("warns about bodies of an earlier page load that the cap pushes out, without counting them", async () => {
-    await collector.close();
-    const earlier = await pageClient();
+    const collector = await downCollector();
+    const earlier = await pageClient(collector);
     vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
     log(earlier.client, 2000, "cap-earlier", true);
-    hidePage();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    hidePage(); // its bodies are in storage at once, whatever their keepalive fetch's answer
     await earlier.client.close({ timeoutMs: 10 });
     showPage();
-    const next = await pageClient(); // a new load: the stored bodies are not its own
+    const next = await pageClient(collector); // a new load: the stored bodies are not its own
     vi.spyOn(navigator, "sendBeacon").mockReturnValue(false);
     log(next.client, 2000, "cap-earlier", true);
     hidePage();
