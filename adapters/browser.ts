@@ -217,8 +217,10 @@ export function createBrowserAdapter(): RuntimeAdapter {
  * browser would not take and storage could not keep go back to the queue.
  */
 function handOffQueue(host: AdapterHost): void {
-  guardInFlight(host);
+  // First the queue, with the batches sleeping out a backoff (takeBodies takes them back), then
+  // the requests still in flight.
   const bodies = host.takeBodies(MAX_BEACON_BYTES);
+  guardInFlight(host);
   if (bodies.length === 0) return;
   const stored = store(bodies, host);
   for (const body of bodies) owners.set(body.batchId, { host, body, stored: stored.has(body.batchId), beacon: false });
@@ -259,9 +261,10 @@ function guardInFlight(host: AdapterHost): void {
     guarding.add(body.batchId);
     sending.add(body.batchId); // in flight already: not to be resent from storage by this page
     void settled.finally(() => {
-      // Whatever the answer, the request settled in this page: its own path counts it (sent,
-      // dropped, or back in the queue, where a later hide stores it again).
-      if (!guarding.delete(body.batchId)) return;
+      // Whatever the outcome, the batch settled in this page: its own path counts it (sent,
+      // dropped, or back in the queue, where a later hide stores it again). If a later hide
+      // already took it back and handed it off under the same id, that entry is the hand-off's.
+      if (!guarding.delete(body.batchId) || owners.has(body.batchId)) return;
       sending.delete(body.batchId);
       unstore(body.batchId, host);
     });

@@ -68,6 +68,8 @@ function attachUnloadHooks(host: AdapterHost): () => void {
       flushing = false;
       exitFlushed = true;
       left = host.pending;
+      // A request still in flight would hold the program past shutdownTimeout (up to `timeout`).
+      if (left > 0) host.abortInFlight();
     });
   };
   // unload fires last, also on Deno.exit() (where beforeunload does not); no request can start.

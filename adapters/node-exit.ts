@@ -57,6 +57,8 @@ function onBeforeExit(): void {
       entry.flushing = false;
       entry.exitFlushed = true;
       entry.left = host.pending;
+      // A request still in flight would hold the process past shutdownTimeout (up to `timeout`).
+      if (entry.left > 0) host.abortInFlight();
     });
   }
 }

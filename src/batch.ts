@@ -21,6 +21,11 @@ export interface Batch {
   reported: DropCounts | undefined;
   /** The counts were claimed (possibly none). */
   claimed: boolean;
+  /**
+   * An attempt that carried the counts may have arrived (timeout, lost connection): they are
+   * never given back to the ledger, or a new batch_id would report the same loss again.
+   */
+  countsMaybeSent: boolean;
 }
 
 /**
@@ -134,21 +139,23 @@ export function cutBatch(queue: EventQueue, kind: EventKind, maxEvents: number, 
     bytes += event.bytes + 1;
   }
   if (events.length === 0) return undefined;
-  if (!retried) return { kind, id: createId(), events, reported: undefined, claimed: false };
+  if (!retried) return { kind, id: createId(), events, reported: undefined, claimed: false, countsMaybeSent: false };
   for (const event of events) event.retryOf = undefined;
   // The same id only for the same events: the server skips a batch_id it has seen, so a
   // smaller cut (a beacon's budget, an event lost to queue_full) must get a new one, and the
   // counts the old id carried go back to the ledger, once.
-  if (events.length === retried.count) return { kind, id: retried.id, events, reported: retried.reported, claimed: true };
-  ctx.release?.(retried.reported);
+  if (events.length === retried.count) {
+    return { kind, id: retried.id, events, reported: retried.reported, claimed: true, countsMaybeSent: retried.countsMaybeSent };
+  }
+  if (!retried.countsMaybeSent) ctx.release?.(retried.reported);
   retried.reported = undefined;
-  return { kind, id: createId(), events, reported: undefined, claimed: false };
+  return { kind, id: createId(), events, reported: undefined, claimed: false, countsMaybeSent: false };
 }
 
 /** Split a batch answered 413 into two halves; each gets a new batch id. */
 export function splitBatch(batch: Batch): [Batch, Batch] {
   const half = Math.ceil(batch.events.length / 2);
-  const make = (events: QueuedEvent[]): Batch => ({ kind: batch.kind, id: createId(), events, reported: undefined, claimed: false });
+  const make = (events: QueuedEvent[]): Batch => ({ kind: batch.kind, id: createId(), events, reported: undefined, claimed: false, countsMaybeSent: false });
   return [make(batch.events.slice(0, half)), make(batch.events.slice(half))];
 }
 

@@ -260,7 +260,7 @@ export class AitherClient {
     for (const e of events) {
       // Drop counts that a batch given back to the queue carried: they cannot go with its id any more.
       if (e.retryOf?.reported) {
-        this.#stats.release(e.retryOf.reported);
+        if (!e.retryOf.countsMaybeSent) this.#stats.release(e.retryOf.reported);
         e.retryOf.reported = undefined;
       }
     }
@@ -301,6 +301,7 @@ export class AitherClient {
       confirm: (bodies) => client.#sender.confirmBodies(bodies),
       drop: (bodies, reason, error) => client.#sender.dropBodies(bodies, reason, error),
       inFlightBodies: () => client.#sender.inFlightBodies(),
+      abortInFlight: () => client.#sender.abortInFlight(),
       get pending() {
         return client.#queue.length + client.#sender.inFlight;
       },

@@ -67,6 +67,8 @@ export interface RetriedBatch {
   readonly count: number;
   /** The drop counts its body carried: they go with its batch_id, or back to the ledger. */
   reported: DropCounts | undefined;
+  /** See {@link Batch.countsMaybeSent}. */
+  readonly countsMaybeSent: boolean;
 }
 
 /** Longest `modelId`, in characters. */

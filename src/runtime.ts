@@ -57,6 +57,11 @@ export interface AdapterHost {
    * with a promise that settles with its request: keep a copy until then.
    */
   inFlightBodies(): { body: EncodedBody; settled: Promise<unknown> }[];
+  /**
+   * Abort the requests in flight (their batches go back to the queue): for an exit hook whose
+   * flush timed out, so a hung request does not hold the process past shutdownTimeout.
+   */
+  abortInFlight(): void;
   /** Events queued or in flight. */
   readonly pending: number;
   /** The client's `shutdownTimeout`, in ms. */

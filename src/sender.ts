@@ -53,7 +53,7 @@ export class Sender {
   readonly #inFlight = new Set<InFlight>();
   // Batches whose request went out without keepalive where the runtime has it (a page): they
   // would be lost if the page closed before the answer.
-  readonly #mortal = new Map<Batch, Promise<Outcome>>();
+  readonly #mortal = new Map<Batch, Promise<unknown>>();
   #inFlightEvents = 0;
   #pausedUntil = 0;
   #backgroundRunning = false;
@@ -67,6 +67,14 @@ export class Sender {
   readonly #settleWaiters = new Set<() => void>();
   // immediate() passes running (enableBackground: false), at most MAX_PARALLEL.
   #immediate = 0;
+  // Batches sleeping out a backoff, with their wake-up: a page being hidden takes them back.
+  readonly #sleeping = new Map<Batch, () => void>();
+  // Batches taken back from their sleep (already in the queue again).
+  readonly #reclaimed = new WeakSet<Batch>();
+  // When each tracked batch is settled (sent, dropped or back in the queue).
+  readonly #doneOf = new WeakMap<Batch, Promise<unknown>>();
+  // Aborts the requests in flight: close() and exit hooks at their deadline.
+  #abort = new AbortController();
   readonly #headers: Record<string, string>;
   readonly #urls: { prediction: string; label: string };
 
@@ -193,6 +201,7 @@ export class Sender {
     const { queue, options } = this.#p;
     const out: EncodedBody[] = [];
     const sentAt = new Date().toISOString();
+    this.#reclaimSleeping();
     for (;;) {
       const kind = queue.oldestKind();
       if (kind === undefined) break;
@@ -214,7 +223,7 @@ export class Sender {
   inFlightBodies(): { body: EncodedBody; settled: Promise<unknown> }[] {
     const sentAt = new Date().toISOString();
     return [...this.#mortal].map(([batch, settled]) => {
-      const body = this.#format.body(batch, sentAt, undefined, this.#p.options.apiKey);
+      const body = this.#format.body(batch, sentAt, batch.reported, this.#p.options.apiKey);
       const encoded = { kind: batch.kind, url: this.#urls[batch.kind], body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
       return { body: encoded, settled };
     });
@@ -255,7 +264,7 @@ export class Sender {
       const batch = taken.get(body);
       if (!batch) continue;
       taken.delete(body);
-      this.#p.stats.release(batch.reported); // the drop counts it carried were not accepted
+      this.#releaseCounts(batch); // the drop counts it carried were not accepted
       this.#p.drop(batch.events, reason, error);
     }
   }
@@ -306,6 +315,7 @@ export class Sender {
       },
     );
     const entry: InFlight = { batch, done };
+    this.#doneOf.set(batch, done);
     this.#inFlight.add(entry);
     this.#inFlightEvents += batch.events.length;
     return done.then(() => {
@@ -321,17 +331,17 @@ export class Sender {
     const { options, stats, reporter } = this.#p;
     for (let attempt = 0; ; attempt++) {
       const wait = this.#pausedUntil - Date.now();
-      if (wait > 0 && !(await this.#sleep(wait, mode))) return this.#requeue(batch);
+      if (wait > 0 && !(await this.#sleep(wait, mode, batch))) return this.#reclaimed.has(batch) ? false : this.#requeue(batch);
       if (mode.kind === "foreground" && Date.now() >= mode.deadline) return this.#requeue(batch);
       const outcome = await this.#post(batch);
       if (outcome.kind === "ok") return true;
       if (outcome.kind === "drop") {
-        stats.release(batch.reported); // the body was not accepted: report them with another
+        this.#releaseCounts(batch); // the body was not accepted: report them with another
         this.#p.drop(batch.events, outcome.reason, httpError(batch, outcome));
         return true;
       }
       if (outcome.kind === "split") {
-        stats.release(batch.reported); // the halves are new batches, with new ids
+        this.#releaseCounts(batch); // the halves are new batches, with new ids
         if (batch.events.length === 1) {
           this.#p.drop(batch.events, "too_large", dropError(1, "too_large", describe(batch, outcome)));
           return true;
@@ -344,14 +354,17 @@ export class Sender {
         return first && second;
       }
       if (outcome.afterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + outcome.afterMs);
+      if (outcome.status === undefined && batch.reported) batch.countsMaybeSent = true; // it may have arrived
       if (mode.kind === "background" && attempt >= options.maxRetries) {
-        reporter.error(retryError(batch, outcome, `failed ${attempt + 1} times; kept in the queue for the next flush`));
+        // After close() the batch is dropped instead (see #requeue), which says so itself.
+        if (!this.#stopped) reporter.error(retryError(batch, outcome, `failed ${attempt + 1} times; kept in the queue for the next flush`));
         return this.#requeue(batch);
       }
       stats.retries++;
       const delay = Math.max(backoffMs(attempt + 1), this.#pausedUntil - Date.now());
       reporter.debug(`batch ${batch.id} (${batch.events.length} events): ${outcome.message}; retry ${attempt + 1} in ${delay} ms`);
-      if (!(await this.#sleep(delay, mode))) {
+      if (!(await this.#sleep(delay, mode, batch))) {
+        if (this.#reclaimed.has(batch)) return false; // a page being hidden took it back
         if (mode.kind === "foreground") reporter.error(retryError(batch, outcome, "still failing when the flush timed out"));
         return this.#requeue(batch);
       }
@@ -370,22 +383,59 @@ export class Sender {
   }
 
   /** Wait; false when the wait was cut short (a foreground flush took over, or the deadline). */
-  async #sleep(ms: number, mode: DrainMode): Promise<boolean> {
+  async #sleep(ms: number, mode: DrainMode, batch: Batch): Promise<boolean> {
+    if (mode.kind === "background" && (this.#foreground > 0 || this.#stopped)) return false;
+    let wake = (): void => {};
+    const woken = new Promise<boolean>((resolve) => {
+      wake = () => resolve(false);
+    });
+    this.#sleeping.set(batch, wake);
+    let slept: boolean;
     if (mode.kind === "background") {
-      if (this.#foreground > 0 || this.#stopped) return false;
-      let wake = (): void => {};
-      const woken = new Promise<boolean>((resolve) => {
-        wake = () => resolve(false);
-      });
       this.#wakers.add(wake);
-      const slept = await Promise.race([this.#p.adapter.sleepUnref(ms).then(() => true), woken]);
+      slept = await Promise.race([this.#p.adapter.sleepUnref(ms).then(() => true), woken]);
       this.#wakers.delete(wake);
-      return slept && this.#foreground === 0 && !this.#stopped;
+      slept &&= this.#foreground === 0 && !this.#stopped;
+    } else {
+      const left = mode.deadline - Date.now();
+      // Foreground waits are ref'd: a caller awaiting flush() must not see the process exit under it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timed = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(ms <= left), Math.max(0, Math.min(ms, left)));
+      });
+      slept = await Promise.race([timed, woken]);
+      clearTimeout(timer);
     }
-    const left = mode.deadline - Date.now();
-    // Foreground waits are ref'd: a caller awaiting flush() must not see the process exit under it.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, left))));
-    return ms <= left;
+    this.#sleeping.delete(batch);
+    return slept;
+  }
+
+  /**
+   * Put batches sleeping out a backoff back in the queue now, for a page being hidden: there
+   * they are handed off and stored like the rest, instead of waiting in memory the page may lose.
+   */
+  #reclaimSleeping(): void {
+    for (const [batch, wake] of this.#sleeping) {
+      this.#reclaimed.add(batch);
+      this.#mortal.delete(batch);
+      this.#requeue(batch);
+      wake();
+    }
+    this.#sleeping.clear();
+  }
+
+  /** Give a batch's drop counts back to the ledger, unless an attempt that carried them may have arrived. */
+  #releaseCounts(batch: Batch): void {
+    if (!batch.countsMaybeSent) this.#p.stats.release(batch.reported);
+  }
+
+  /** Abort the requests in flight: their batches fail now (back to the queue, or dropped after close()). */
+  abortInFlight(): void {
+    // Not under isolatedFlush: the controller belongs to the request that made the client, and
+    // workerd refuses to let another request use it (each request's fetches end with it anyway).
+    if (this.#p.adapter.isolatedFlush) return;
+    this.#abort.abort();
+    this.#abort = new AbortController();
   }
 
   /**
@@ -396,6 +446,8 @@ export class Sender {
   stop(): void {
     this.#stopped = true;
     this.#wake(); // background sleeps end now: their batches are dropped, not retried after close
+    // Requests still in flight would hold the process (or the page) past shutdownTimeout.
+    this.abortInFlight();
   }
 
   #wake(): void {
@@ -410,11 +462,11 @@ export class Sender {
 
   #requeue(batch: Batch): false {
     if (this.#stopped) {
-      this.#p.stats.release(batch.reported);
+      this.#releaseCounts(batch);
       this.#p.drop(batch.events, "shutdown_timeout", dropError(batch.events.length, "shutdown_timeout", "still unsent when close() ended"));
       return false;
     }
-    const retried = { id: batch.id, count: batch.events.length, reported: batch.reported };
+    const retried = { id: batch.id, count: batch.events.length, reported: batch.reported, countsMaybeSent: batch.countsMaybeSent };
     for (const event of batch.events) event.retryOf = retried;
     const dropped = this.#p.queue.restore(batch.events);
     if (dropped) this.#p.drop(dropped, "queue_full", dropError(dropped.length, "queue_full", "the queue filled up while the batch was retried"));
@@ -435,12 +487,16 @@ export class Sender {
       }
     }
     const release = adapter.keepalive?.(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
-    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined });
+    // No shared abort signal under isolatedFlush: made in one request, workerd will not let another use it.
+    const signal = adapter.isolatedFlush ? undefined : this.#abort.signal;
+    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined, signal });
     if (release) void sending.finally(release);
     else if (adapter.keepalive) {
       // Without keepalive this request dies with the page: see inFlightBodies().
-      this.#mortal.set(batch, sending);
-      void sending.finally(() => this.#mortal.delete(batch));
+      // Until the batch settles, not just this attempt: after a failure it sleeps in memory.
+      const settled = this.#doneOf.get(batch) ?? sending;
+      this.#mortal.set(batch, settled);
+      void settled.finally(() => this.#mortal.delete(batch));
     }
     this.#keepAlive(sending);
     const outcome = await sending;

@@ -9,6 +9,8 @@ export interface TransportRequest {
   headers: Record<string, string>;
   /** Let the request outlive the page (browser budget permitting). */
   keepalive?: boolean;
+  /** Abort the request (close() and exit hooks at their deadline). */
+  signal?: AbortSignal;
 }
 
 /** Sends a body and says what happened; never throws. */
@@ -85,6 +87,9 @@ export function createTransport(post: Post, timeoutMs: number): Transport {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
+    const abort = (): void => controller.abort();
+    request.signal?.addEventListener("abort", abort);
+    if (request.signal?.aborted) controller.abort();
     try {
       const answer = await post(request, controller.signal);
       const message = redirectMessage(request.url, answer) ?? serverMessage(answer.body, answer.status, answer.statusText);
@@ -94,6 +99,7 @@ export function createTransport(post: Post, timeoutMs: number): Transport {
       return { kind: "retry", message: `network error: ${describeError(error)}` };
     } finally {
       clearTimeout(timer);
+      request.signal?.removeEventListener("abort", abort);
     }
   };
 }

@@ -18,6 +18,7 @@ const host: AdapterHost = {
   confirm: () => {},
   drop: () => {},
   inFlightBodies: () => [],
+  abortInFlight: () => {},
   pending: 0,
   shutdownTimeout: 1000,
 };

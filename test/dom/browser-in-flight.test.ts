@@ -80,4 +80,19 @@ describe("requests in flight without keepalive when the page is hidden", () => {
     // Same batch_id as the original request: the server can tell the two apart from a new batch.
     expect(c.requests[1]).toMatchObject({ status: 200, events: 300, batchId: c.requests[0]?.headers["idempotency-key"] });
   });
+
+  it("a batch sleeping out a backoff is taken back, handed off and stored, not left in memory", async () => {
+    const c = await collectorWith({ faults: { errorRate: 1, status: 503 } });
+    const page = await loadPage();
+    const client = new page.AitherClient({ endpoint: c.url, flushInterval: 20, maxRetries: 50, onError: () => {} });
+    open.unshift(client);
+    const ids = Array.from({ length: 50 }, (_, i) => client.logPrediction({ modelId: "sleeping", prediction: i }));
+    await until(() => c.requests.some((r) => r.status === 503), "a 503 for the background batch");
+    expect(client.stats()).toMatchObject({ queued: 0, inFlight: 50 }); // in memory, between two tries
+    c.setFaults({});
+    hidePage();
+    expect(idsInStorage().sort()).toEqual([...ids].sort());
+    await until(() => storedIds(c, "sleeping").length === 50, "the hand-off to arrive");
+    await until(() => localStorage.getItem(CARRY_OVER_KEY) === null, "the stored copy to be confirmed");
+  });
 });

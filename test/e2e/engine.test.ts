@@ -98,3 +98,20 @@ describe("drop counts in batch bodies", () => {
     expect(c.clientDropped).toEqual({ queue_full: 5 });
   });
 });
+
+describe("drop counts of an attempt that may have arrived", () => {
+  it("are not reported again under a new batch_id when the batch is cut smaller later", async () => {
+    const c = await collector({ faults: { latencyMs: 600 } });
+    const sdk = client(c, { maxQueueSize: 5, batchSize: 5, timeout: 300, maxRetries: 0, flushInterval: 50 });
+    logMany(sdk, 8); // 3 pushed out: the first batch carries {queue_full: 3}
+    expect(await eventually(() => c.requests.length === 1)).toBe(true);
+    // It times out at 300 ms (the collector still takes it, at 600 ms) and goes back to the queue.
+    expect(await eventually(() => sdk.stats().queued === 5)).toBe(true);
+    logMany(sdk, 2); // pushes 2 of its events out: it can only be cut smaller, under a new id
+    c.setFaults({});
+    await sdk.flush();
+    expect(await eventually(() => c.requests[0]?.status === 200)).toBe(true);
+    expect(sdk.stats().droppedByReason).toEqual({ queue_full: 5 });
+    expect(c.clientDropped).toEqual({ queue_full: 5 });
+  });
+});

@@ -35,6 +35,17 @@ describe.concurrent("node", () => {
       expect(result.stderr).toContain("[aither] exiting with 500 event(s) not sent: the exit flush gave up after shutdownTimeout (1500 ms)");
     }));
 
+  it("ends at shutdownTimeout even while a request hangs: the exit flush aborts it and says how many were not sent", () =>
+    withCollector({ latencyMs: 60_000 }, async (collector) => {
+      // timeout 30 s: without the abort, the hung request would hold the process past the spawn timeout.
+      const run = runFixture("node", collector, { count: 100, prefix: "n7", options: { shutdownTimeout: 800, timeout: 30_000 }, timeoutMs: 15_000 });
+      const result = await run.done;
+      endedByItself("hung request", result);
+      expect(result.code).toBe(0);
+      expect(collector.requests[0]?.status).toBe(0); // still held by the collector when the process ended
+      expect(result.stderr).toContain("[aither] exiting with 100 event(s) not sent: the exit flush gave up after shutdownTimeout (800 ms)");
+    }));
+
   it("warns with the count when process.exit() leaves events pending", () =>
     withCollector({}, async (collector) => {
       const result = await runFixture("node", collector, { count: 300, prefix: "n5", mode: "exit" }).done;

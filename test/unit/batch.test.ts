@@ -104,7 +104,7 @@ describe("cutBatch", () => {
 describe("cutBatch of events given back by a failed batch", () => {
   // What the sender does when a batch goes back to the queue.
   const giveBack = (q: EventQueue, batch: { id: string; events: QueuedEvent[] }) => {
-    const retryOf = { id: batch.id, count: batch.events.length, reported: undefined };
+    const retryOf = { id: batch.id, count: batch.events.length, reported: undefined, countsMaybeSent: false };
     for (const e of batch.events) e.retryOf = retryOf;
     q.restore(batch.events);
   };
