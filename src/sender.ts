@@ -73,8 +73,9 @@ export class Sender {
   readonly #reclaimed = new WeakSet<Batch>();
   // When each tracked batch is settled (sent, dropped or back in the queue).
   readonly #doneOf = new WeakMap<Batch, Promise<unknown>>();
-  // Aborts the requests in flight: close() and exit hooks at their deadline.
-  #abort = new AbortController();
+  // One controller per request in flight (a shared signal would collect a listener per request),
+  // aborted by close() and the exit hooks at their deadline.
+  readonly #controllers = new Set<AbortController>();
   readonly #headers: Record<string, string>;
   readonly #urls: { prediction: string; label: string };
 
@@ -302,6 +303,14 @@ export class Sender {
 
   /** Send one batch with its retries; false when it went back to the queue (stop this pass). */
   #track(batch: Batch, mode: DrainMode): Promise<boolean> {
+    // Known before the first request starts (#post may run before #deliver first awaits).
+    let settled = (): void => {};
+    this.#doneOf.set(
+      batch,
+      new Promise<void>((resolve) => {
+        settled = resolve;
+      }),
+    );
     let result = true;
     const done = this.#deliver(batch, mode).then(
       (delivered) => {
@@ -315,10 +324,10 @@ export class Sender {
       },
     );
     const entry: InFlight = { batch, done };
-    this.#doneOf.set(batch, done);
     this.#inFlight.add(entry);
     this.#inFlightEvents += batch.events.length;
     return done.then(() => {
+      settled();
       this.#inFlight.delete(entry);
       this.#inFlightEvents -= batch.events.length;
       for (const resolve of this.#settleWaiters) resolve();
@@ -330,11 +339,13 @@ export class Sender {
   async #deliver(batch: Batch, mode: DrainMode): Promise<boolean> {
     const { options, stats, reporter } = this.#p;
     for (let attempt = 0; ; attempt++) {
+      if (this.#stopped) return this.#requeue(batch); // closed: dropped as shutdown_timeout, not sent
       const wait = this.#pausedUntil - Date.now();
       if (wait > 0 && !(await this.#sleep(wait, mode, batch))) return this.#reclaimed.has(batch) ? false : this.#requeue(batch);
       if (mode.kind === "foreground" && Date.now() >= mode.deadline) return this.#requeue(batch);
       const outcome = await this.#post(batch);
       if (outcome.kind === "ok") return true;
+      if (this.#stopped && outcome.kind === "retry") return this.#requeue(batch); // aborted or failed after close()
       if (outcome.kind === "drop") {
         this.#releaseCounts(batch); // the body was not accepted: report them with another
         this.#p.drop(batch.events, outcome.reason, httpError(batch, outcome));
@@ -348,10 +359,11 @@ export class Sender {
         }
         const [a, b] = splitBatch(batch);
         reporter.debug(`batch ${batch.id} answered 413: split into ${a.events.length} + ${b.events.length}`);
-        // Both halves are tried even if the first goes back to the queue: each stands alone.
-        const first = await this.#deliver(a, mode);
-        const second = await this.#deliver(b, mode);
-        return first && second;
+        // Back to the head of the queue, each under its own id: this pass sends them next, and
+        // until then a page being hidden finds them there (not in a call stack it cannot reach).
+        this.#requeue(a);
+        this.#requeue(b);
+        return true;
       }
       if (outcome.afterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + outcome.afterMs);
       if (outcome.status === undefined && batch.reported) batch.countsMaybeSent = true; // it may have arrived
@@ -431,11 +443,8 @@ export class Sender {
 
   /** Abort the requests in flight: their batches fail now (back to the queue, or dropped after close()). */
   abortInFlight(): void {
-    // Not under isolatedFlush: the controller belongs to the request that made the client, and
-    // workerd refuses to let another request use it (each request's fetches end with it anyway).
-    if (this.#p.adapter.isolatedFlush) return;
-    this.#abort.abort();
-    this.#abort = new AbortController();
+    for (const controller of this.#controllers) controller.abort();
+    this.#controllers.clear();
   }
 
   /**
@@ -487,9 +496,14 @@ export class Sender {
       }
     }
     const release = adapter.keepalive?.(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
-    // No shared abort signal under isolatedFlush: made in one request, workerd will not let another use it.
-    const signal = adapter.isolatedFlush ? undefined : this.#abort.signal;
-    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined, signal });
+    // Closed while this body was being compressed: no new request after close().
+    if (this.#stopped) return { kind: "retry", message: "the client closed" };
+    // No abort under isolatedFlush: a controller made in one request may not be used by another
+    // in workerd (and each invocation's fetches end with it anyway).
+    const controller = adapter.isolatedFlush ? undefined : new AbortController();
+    if (controller) this.#controllers.add(controller);
+    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined, signal: controller?.signal });
+    if (controller) void sending.finally(() => this.#controllers.delete(controller));
     if (release) void sending.finally(release);
     else if (adapter.keepalive) {
       // Without keepalive this request dies with the page: see inFlightBodies().

@@ -95,4 +95,18 @@ describe("requests in flight without keepalive when the page is hidden", () => {
     await until(() => storedIds(c, "sleeping").length === 50, "the hand-off to arrive");
     await until(() => localStorage.getItem(CARRY_OVER_KEY) === null, "the stored copy to be confirmed");
   });
+
+  it("the halves of a batch answered 413 wait in the queue, where a page being hidden finds them", async () => {
+    const c = await collectorWith({ maxBodyBytes: 30_000, faults: { latencyMs: 100 } });
+    const client = await pageClient(c);
+    // About 50 KB: sent with keepalive (so not guarded), answered 413, then sent as two halves.
+    const ids = logMany(client, 150, "split");
+    void client.flush();
+    await until(() => c.requests.length === 2, "the first half to go out after the 413");
+    hidePage();
+    // The first half is in flight with keepalive (it outlives the page); the second is stored.
+    expect(idsInStorage().length).toBeGreaterThanOrEqual(75);
+    await until(() => storedIds(c, "split").length === 150, "every event, in smaller bodies");
+    expect(storedIds(c, "split").sort()).toEqual([...ids].sort());
+  });
 });

@@ -115,3 +115,36 @@ describe("drop counts of an attempt that may have arrived", () => {
     expect(c.clientDropped).toEqual({ queue_full: 5 });
   });
 });
+
+describe("requests and close()", () => {
+  it("many requests in flight at once add no listener warning to the host's process", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const c = await collector({ faults: { latencyMs: 200 } });
+      const sdk = client(c, { batchSize: 10 });
+      logMany(sdk, 400);
+      const results = await Promise.all([sdk.flush(), sdk.flush(), sdk.flush(), sdk.flush()]);
+      expect(results.every((r) => r.pending === 0)).toBe(true);
+      expect(storedIds(c)).toHaveLength(400);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("no request starts after close() returns, not even for a longer flush() running beside it", async () => {
+    const c = await collector({ faults: { errorRate: 1, status: 503, latencyMs: 100 } });
+    const sdk = client(c);
+    logMany(sdk, 5);
+    const longFlush = sdk.flush({ timeoutMs: 8000 });
+    expect(await eventually(() => c.requests.length >= 1)).toBe(true);
+    await sdk.close({ timeoutMs: 300 });
+    const atClose = c.requests.length;
+    expect(await longFlush).toMatchObject({ sent: 0, pending: 0 });
+    expect(await steady(() => c.requests.length, 1000)).toBe(atClose);
+    expect(sdk.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+  });
+});
