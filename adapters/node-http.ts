@@ -23,14 +23,15 @@ export const nodeHttpTransport: TransportFactory = (options) => {
         const https = request.url.startsWith("https:");
         const body = typeof request.body === "string" ? Buffer.from(request.body) : request.body;
         const send = https ? httpsRequest : httpRequest;
+        // Once the status is in, it decides: an abort (close(), the timeout) or an error while
+        // the rest of the answer is read must not turn an accepted batch into a failure.
+        let answered: (() => void) | undefined;
         const req = send(
           request.url,
           { method: "POST", agent: https ? agents.https : agents.http, signal, headers: { ...request.headers, "Content-Length": String(body.byteLength) } },
           (res: IncomingMessage) => {
             const chunks: Buffer[] = [];
-            res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("error", reject);
-            res.on("end", () => {
+            answered = () => {
               const retryAfter = res.headers["retry-after"];
               resolve({
                 status: res.statusCode ?? 0,
@@ -39,10 +40,13 @@ export const nodeHttpTransport: TransportFactory = (options) => {
                 body: Buffer.concat(chunks).toString("utf8"),
                 location: res.headers.location ?? null,
               });
-            });
+            };
+            res.on("data", (chunk: Buffer) => chunks.push(chunk));
+            res.on("error", answered);
+            res.on("end", answered);
           },
         );
-        req.on("error", reject);
+        req.on("error", (error) => (answered ? answered() : reject(error)));
         req.end(body);
       }),
     options.timeoutMs,

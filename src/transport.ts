@@ -119,7 +119,8 @@ export const fetchTransport: TransportFactory = (options) => {
       keepalive: request.keepalive ?? false,
       ...NO_REDIRECTS,
     });
-    return fetchAnswer(response, await response.text());
+    // Once the status is in, it decides: a failed read of the rest (an abort) is not a failure.
+    return fetchAnswer(response, await response.text().catch(() => undefined));
   }, options.timeoutMs);
 };
 

@@ -1,6 +1,9 @@
 // The delivery engine under pressure, against the real collector: a huge event, a background
 // retry meeting close(), a burst with enableBackground: false, a throwing waitUntil hook.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { AitherClient } from "../../adapters/node.ts";
 import { eventually, steady, storedIds } from "../helpers/collector.ts";
 import { logMany, useTestBed } from "./helpers.ts";
 
@@ -146,5 +149,39 @@ describe("requests and close()", () => {
     expect(await longFlush).toMatchObject({ sent: 0, pending: 0 });
     expect(await steady(() => c.requests.length, 1000)).toBe(atClose);
     expect(sdk.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+  });
+});
+
+describe("an abort after the server answered", () => {
+  it("counts a batch whose 200 arrived as sent, even when close() aborts the rest of the answer", async () => {
+    // A server that accepts the batch and sends its status at once, then holds the body 3 s.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.flushHeaders();
+        setTimeout(() => res.end('{"accepted":5}'), 3000).unref();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const dropped: string[] = [];
+      const sdk = new AitherClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        flushInterval: 60_000,
+        onDrop: (_e, reason) => dropped.push(reason),
+        onError: () => {},
+      });
+      logMany(sdk, 5);
+      const result = await sdk.close({ timeoutMs: 300 }); // returns while the body is held, then aborts
+      expect(result.pending).toBe(5);
+      expect(await eventually(() => sdk.stats().sent === 5)).toBe(true);
+      expect(sdk.stats()).toMatchObject({ dropped: 0, inFlight: 0 });
+      expect(dropped).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
