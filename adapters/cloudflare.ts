@@ -19,7 +19,7 @@
  */
 import { AitherClient as CoreClient, createDisabledClient } from "../src/client.ts";
 import { streamGzip } from "../src/compress.ts";
-import type { AitherEnv } from "../src/env.ts";
+import { type AitherEnv, ENV_VARIABLE_OF } from "../src/env.ts";
 import { messageOf } from "../src/errors.ts";
 import { createGlobalApi, type GlobalApi, type GlobalControl } from "../src/global.ts";
 import { type AitherOptions, resolveOptions } from "../src/options.ts";
@@ -207,7 +207,7 @@ function configure<Env>(env: Env, options: WorkerOptions<Env> | undefined): Core
   } catch (error) {
     // The option's name is in the message; say where a value the options did not give came from.
     const field = (error as { field?: unknown }).field;
-    const variable = field === "endpoint" ? "AITHER_ENDPOINT" : field === "apiKey" ? "AITHER_API_KEY" : undefined;
+    const variable = typeof field === "string" ? ENV_VARIABLE_OF[field] : undefined;
     const source = variable && given?.[field as "endpoint" | "apiKey"] === undefined ? `env.${variable}` : "the options";
     return disabled(`${source}: ${messageOf(error)}`);
   }

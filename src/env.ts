@@ -4,6 +4,9 @@ export interface AitherEnv {
   AITHER_ENDPOINT?: string | undefined;
 }
 
+/** The variable each option can come from, for messages about a bad value. */
+export const ENV_VARIABLE_OF: Readonly<Record<string, keyof AitherEnv>> = { endpoint: "AITHER_ENDPOINT", apiKey: "AITHER_API_KEY" };
+
 interface DenoLike {
   env?: { get(name: string): string | undefined };
   permissions?: { querySync?(descriptor: { name: "env"; variable: string }): { state: string } };

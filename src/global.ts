@@ -1,3 +1,4 @@
+import { ENV_VARIABLE_OF } from "./env.ts";
 import { AitherClient, createDisabledClient, type FlushOptions, wrapHostOf } from "./client.ts";
 import { AitherValidationError } from "./errors.ts";
 import type { LabelInput, PredictionInput } from "./events.ts";
@@ -86,9 +87,6 @@ export function createGlobalApi(makeAdapter: (options?: AitherOptions) => Runtim
   };
 }
 
-/** The environment variable each option can come from, for messages. */
-const ENV_NAMES: Readonly<Record<string, string>> = { endpoint: "AITHER_ENDPOINT", apiKey: "AITHER_API_KEY" };
-
 /**
  * The lazy global client, made from the environment alone. The code passed nothing, so a bad
  * variable is configuration, not misuse: it must not make every `logPrediction` throw into the
@@ -100,7 +98,7 @@ function fromEnvironment(makeAdapter: (options?: AitherOptions) => RuntimeAdapte
     return new AitherClient(undefined, adapter);
   } catch (error) {
     if (!(error instanceof AitherValidationError)) throw error;
-    const name = ENV_NAMES[error.field] ?? error.field;
+    const name = ENV_VARIABLE_OF[error.field] ?? error.field;
     return createDisabledClient(adapter, `${name} is not usable (${error.message}); aither is disabled: predictions get ids but nothing is sent`);
   }
 }

@@ -61,14 +61,13 @@ export class Sender {
   // Foreground flushes running now: a background batch that fails meanwhile goes back to the
   // queue for them instead of sleeping out its backoff.
   #foreground = 0;
-  // Wake-ups of background sleeps, removed when each sleep ends (no listener piles up).
-  readonly #wakers = new Set<() => void>();
   // Waiters for the next request to settle (flush waiting on requests it did not start).
   readonly #settleWaiters = new Set<() => void>();
   // immediate() passes running (enableBackground: false), at most MAX_PARALLEL.
   #immediate = 0;
-  // Batches sleeping out a backoff, with their wake-up: a page being hidden takes them back.
-  readonly #sleeping = new Map<Batch, () => void>();
+  // Batches sleeping out a backoff, with their wake-up: a foreground flush wakes the background
+  // ones (they give way to it), a page being hidden takes them all back.
+  readonly #sleeping = new Map<Batch, { wake(): void; background: boolean }>();
   // Batches taken back from their sleep (already in the queue again).
   readonly #reclaimed = new WeakSet<Batch>();
   // When each tracked batch is settled (sent, dropped or back in the queue).
@@ -401,12 +400,10 @@ export class Sender {
     const woken = new Promise<boolean>((resolve) => {
       wake = () => resolve(false);
     });
-    this.#sleeping.set(batch, wake);
+    this.#sleeping.set(batch, { wake, background: mode.kind === "background" });
     let slept: boolean;
     if (mode.kind === "background") {
-      this.#wakers.add(wake);
       slept = await Promise.race([this.#p.adapter.sleepUnref(ms).then(() => true), woken]);
-      this.#wakers.delete(wake);
       slept &&= this.#foreground === 0 && !this.#stopped;
     } else {
       const left = mode.deadline - Date.now();
@@ -427,7 +424,7 @@ export class Sender {
    * they are handed off and stored like the rest, instead of waiting in memory the page may lose.
    */
   #reclaimSleeping(): void {
-    for (const [batch, wake] of this.#sleeping) {
+    for (const [batch, { wake }] of this.#sleeping) {
       this.#reclaimed.add(batch);
       this.#mortal.delete(batch);
       this.#requeue(batch);
@@ -459,9 +456,9 @@ export class Sender {
     this.abortInFlight();
   }
 
+  /** End the background sleeps now (each removes itself from #sleeping when it ends). */
   #wake(): void {
-    for (const wake of this.#wakers) wake();
-    this.#wakers.clear();
+    for (const { wake, background } of this.#sleeping.values()) if (background) wake();
   }
 
   /** Resolves when the next request in flight settles. */
