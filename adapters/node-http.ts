@@ -46,6 +46,10 @@ export const nodeHttpTransport: TransportFactory = (options) => {
             res.on("end", answered);
           },
         );
+        // A request in flight does not hold the process open by itself: at its natural end the
+        // exit flush waits for it up to shutdownTimeout (and aborts it then), where a hung
+        // endpoint would otherwise hold the process for the whole request timeout.
+        req.on("socket", (socket) => socket.unref());
         req.on("error", (error) => (answered ? answered() : reject(error)));
         req.end(body);
       }),

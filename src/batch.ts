@@ -41,6 +41,11 @@ export interface BodyFormat {
   event(wire: WireEvent, kind: EventKind, time: number): string;
   /** The body around a batch's serialized events; `apiKey` only on the browser's unload path. */
   body(batch: Batch, sentAt: string, dropped: DropCounts | undefined, apiKey?: string): string;
+  /**
+   * The wire event back from its text, where the format can (aither JSON): then a serialized
+   * event lets its objects go, and onDrop gets them back from the text.
+   */
+  decode?(json: string): WireEvent;
 }
 
 /** What serialization needs from the client. */
@@ -80,7 +85,8 @@ function marker(value: unknown): { _aither_truncated: { bytes: number } } {
  * was dropped. The text is kept, so a retried batch is sent byte for byte the same.
  */
 export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boolean {
-  let wire: WireEvent | null = event.wire;
+  let wire: WireEvent | null | undefined = event.wire;
+  if (!wire) return true; // serialized already
   wire.timestamp = isoTime(event.time);
   if (ctx.beforeSend) {
     try {
@@ -105,13 +111,14 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
     json = format.event(slim, event.kind, event.time);
     bytes = utf8Bytes(json);
     if (bytes > ctx.maxEventBytes) {
-      ctx.drop(event, "too_large", `event ${event.wire.id} is ${bytes} bytes without features and metadata, over maxEventBytes ${ctx.maxEventBytes}`);
+      ctx.drop(event, "too_large", `event ${wire.id} is ${bytes} bytes without features and metadata, over maxEventBytes ${ctx.maxEventBytes}`);
       return false;
     }
     ctx.truncated();
   }
   event.json = json;
   event.bytes = bytes;
+  if (format.decode) event.wire = undefined;
   return true;
 }
 
@@ -187,4 +194,5 @@ export const AITHER_FORMAT: BodyFormat = {
   envelopeBytes: ENVELOPE_BYTES,
   event: (wire) => JSON.stringify(wire),
   body: encodeBody,
+  decode: (json) => JSON.parse(json) as WireEvent,
 };

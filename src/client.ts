@@ -1,3 +1,5 @@
+import { Delivery } from "./delivery/index.ts";
+import { DropLedger } from "./delivery/drop-ledger.ts";
 import { readEnv } from "./env.ts";
 import { AitherError, invalid, messageOf } from "./errors.ts";
 import { createLabel, createPrediction, type LabelInput, type PredictionInput, type QueuedEvent, validateLabel, validatePrediction } from "./events.ts";
@@ -5,12 +7,11 @@ import { createId } from "./id.ts";
 import { normalize } from "./normalize.ts";
 import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { EventQueue } from "./queue.ts";
-import { createReporter, dropError, type Reporter } from "./report.ts";
+import { createReporter, type Reporter } from "./report.ts";
 import type { AdapterHost, RuntimeAdapter } from "./runtime.ts";
-import { Sender } from "./sender.ts";
 import { Stats } from "./stats.ts";
 import type { TensorLimits } from "./tensor.ts";
-import type { AitherStats, DropReason, FlushResult } from "./types.ts";
+import type { AitherStats, FlushResult, WireEvent } from "./types.ts";
 import { createWrapper, type WrapHost, type WrapOptions } from "./wrap.ts";
 
 /** Options of a single `flush()` call. */
@@ -19,11 +20,13 @@ export interface FlushOptions {
   timeoutMs?: number;
 }
 
-/** The view of a client that `wrap()` logs through (internal: not re-exported by the entries); set by the class's static block. */
-export let wrapHostOf: (client: AitherClient) => WrapHost;
+// The view of each client that `wrap()` logs through, made by its constructor.
+const wrapHosts = new WeakMap<AitherClient, WrapHost>();
 
-// Set only while createDisabledClient() constructs: why the client is disabled.
-let disabledBecause: string | undefined;
+/** The view of a client that `wrap()` logs through (internal: not re-exported by the entries). */
+export function wrapHostOf(client: AitherClient): WrapHost {
+  return wrapHosts.get(client) as WrapHost;
+}
 
 /**
  * A disabled client (calls check their input and return ids; nothing is queued or sent) that
@@ -31,12 +34,7 @@ let disabledBecause: string | undefined;
  * Worker's env) leaves when it is bad. The environment is not read again. Internal.
  */
 export function createDisabledClient(adapter: RuntimeAdapter, warning: string): AitherClient {
-  disabledBecause = warning;
-  try {
-    return new AitherClient(undefined, adapter);
-  } finally {
-    disabledBecause = undefined;
-  }
+  return new AitherClient(undefined, adapter, warning);
 }
 
 /**
@@ -49,55 +47,68 @@ export function createDisabledClient(adapter: RuntimeAdapter, warning: string): 
  */
 export class AitherClient {
   readonly #options: ResolvedOptions;
-  readonly #adapter: RuntimeAdapter;
   readonly #queue: EventQueue;
   readonly #stats = new Stats();
+  readonly #ledger: DropLedger;
   readonly #reporter: Reporter;
-  readonly #sender: Sender;
+  readonly #delivery: Delivery;
   readonly #disabled: boolean;
+  readonly #tensorLimits: TensorLimits;
   #seq = 0;
   #closed = false;
   #closing: Promise<FlushResult> | undefined;
   #warnedClosed = false;
   #stopTimer: (() => void) | undefined;
   #detach: (() => void) | undefined;
-  #wrapHost: WrapHost | undefined;
-  readonly #tensorLimits: TensorLimits;
 
   /**
    * @param options See {@link AitherOptions}; every option is optional.
    * @param adapter The runtime adapter; each entry's `AitherClient` passes its own.
+   * @param disabledWarning Internal: make a disabled client that prints this once (bad
+   *   configuration from the environment); the environment is then not read.
    * @throws {AitherValidationError} naming the first bad option.
    */
-  constructor(options: AitherOptions | undefined, adapter: RuntimeAdapter) {
-    const disabledWarning = disabledBecause;
+  constructor(options: AitherOptions | undefined, adapter: RuntimeAdapter, disabledWarning?: string) {
     this.#options = resolveOptions(options, disabledWarning === undefined ? readEnv() : {});
-    this.#adapter = adapter;
-    if (this.#options.protocol === "otlp" && !adapter.otlp) {
+    const o = this.#options;
+    if (o.protocol === "otlp" && !adapter.otlp) {
       invalid("protocol", `"otlp" is not available in the ${adapter.name} entry: its unload path can only send the aither protocol`);
     }
-    const o = this.#options;
     this.#tensorLimits = { rows: o.tensorSampleRows, columns: o.tensorSampleColumns };
-    this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes);
-    this.#reporter = createReporter({ onError: o.onError, onDrop: o.onDrop, debug: o.debug });
-    this.#sender = new Sender({
+    this.#reporter = createReporter({ onError: o.onError, debug: o.debug });
+    this.#ledger = new DropLedger({
+      reporter: this.#reporter,
+      onDrop: o.onDrop,
+      windowMs: o.flushInterval,
+      wireOf: (event) => this.#wireOf(event),
+      later: (ms, fn) => void adapter.sleepUnref(ms).then(fn),
+    });
+    this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes, {
+      prepare: (event) => this.#delivery.prepare(event),
+      evict: (event) => this.#ledger.dropOne(event, "queue_full", this.#queueFullDetail),
+    });
+    this.#delivery = new Delivery({
       options: o,
       queue: this.#queue,
       stats: this.#stats,
+      ledger: this.#ledger,
       reporter: this.#reporter,
       transport: adapter.transport({ fetch: o.fetch, timeoutMs: o.timeout }),
-      adapter: this.#adapter,
-      drop: (events, reason, error) => this.#drop(events, reason, error),
+      runtime: adapter,
     });
+    wrapHosts.set(this, this.#makeWrapHost());
     this.#disabled = disabledWarning !== undefined || (o.apiKey === undefined && o.defaultEndpoint);
     if (this.#disabled) {
       this.#reporter.warn(disabledWarning ?? "no API key: set AITHER_API_KEY or pass apiKey (or an endpoint such as a local collector); events are not sent");
       return;
     }
-    if (o.enableBackground) {
-      this.#stopTimer = this.#adapter.startTimer(() => this.#tick(), o.flushInterval);
-    }
-    this.#detach = this.#adapter.attach(this.#host());
+    if (o.enableBackground) this.#stopTimer = adapter.startTimer(() => this.#tick(), o.flushInterval);
+    this.#detach = adapter.attach(this.#host());
+  }
+
+  get #queueFullDetail(): string {
+    const o = this.#options;
+    return `the queue is full (maxQueueSize ${o.maxQueueSize}, maxQueueBytes ${o.maxQueueBytes}); the oldest events were dropped`;
   }
 
   /**
@@ -158,15 +169,16 @@ export class AitherClient {
 
   async #flush(timeoutMs: number): Promise<FlushResult> {
     const sent = this.#stats.sent;
-    const dropped = this.#stats.dropped;
+    const dropped = this.#ledger.dropped;
     let pending = 0;
     try {
-      pending = await this.#sender.flushUpTo(this.#seq, Date.now() + timeoutMs);
+      pending = await this.#delivery.flushUpTo(this.#seq, Date.now() + timeoutMs);
     } catch (error) {
       this.#reporter.error(asAitherError(error));
-      pending = this.#sender.pendingUpTo(this.#seq);
+      pending = this.#delivery.drain.pendingUpTo(this.#seq);
     }
-    const result = { sent: this.#stats.sent - sent, dropped: this.#stats.dropped - dropped, pending };
+    this.#ledger.reportAll();
+    const result = { sent: this.#stats.sent - sent, dropped: this.#ledger.dropped - dropped, pending };
     return { ok: pending === 0 && result.dropped === 0, ...result };
   }
 
@@ -186,9 +198,10 @@ export class AitherClient {
     this.#stopTimer?.();
     this.#detach?.();
     const result = await this.#flush(timeoutMs);
-    this.#sender.stop();
+    this.#delivery.stop();
     const left = this.#queue.clear();
-    if (left.length > 0) this.#drop(left, "shutdown_timeout", dropError(left.length, "shutdown_timeout", "still queued when close() timed out"));
+    if (left.length > 0) this.#ledger.drop(left, "shutdown_timeout", "still queued when close() timed out");
+    this.#ledger.reportAll();
     // What was still queued is dropped now: no longer pending.
     return { ok: result.ok && left.length === 0, sent: result.sent, dropped: result.dropped + left.length, pending: result.pending - left.length };
   }
@@ -211,7 +224,8 @@ export class AitherClient {
 
   /** Counters: queued, in flight, sent, dropped (total and by reason), retries, sampled, truncated. */
   stats(): AitherStats {
-    return this.#stats.snapshot(this.#queue.length, this.#sender.inFlight);
+    this.#queue.settle(); // what sync logging staged counts as queued (or dropped) by now
+    return this.#stats.snapshot(this.#queue.length, this.#delivery.inFlight.events, this.#ledger);
   }
 
   /** True once `close()` was called. */
@@ -226,87 +240,72 @@ export class AitherClient {
         this.#warnedClosed = true;
         this.#reporter.warn("logged after close(): the event is dropped (closed)");
       }
-      this.#drop([event], "closed", undefined); // warned once above, not once per event
+      this.#ledger.dropOne(event, "closed", undefined); // warned once above, not once per event
       return false;
     }
-    // A huge event (a 6 MB image in features) is cut to its markers now, not held whole in the
-    // queue, where its estimate alone could push out everything queued before it.
-    if (event.bytes > this.#options.maxEventBytes && !this.#sender.prepare(event)) return false;
-    const dropped = this.#queue.push(event);
-    if (dropped)
-      this.#drop(
-        dropped,
-        "queue_full",
-        dropError(
-          dropped.length,
-          "queue_full",
-          `the queue is full (maxQueueSize ${this.#options.maxQueueSize}, maxQueueBytes ${this.#options.maxQueueBytes}); the oldest events were dropped`,
-        ),
-      );
     if (!this.#options.enableBackground) {
-      // The pass cuts its batch synchronously, before its first await: one request per call.
-      this.#sender.immediate().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
+      // One request per call, started now: its pass cuts the batch before its first await, and
+      // registers with waitUntil while the caller's handler still runs.
+      this.#queue.stage(event);
+      this.#delivery.drain.immediate().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
+      return true;
     }
+    // Staged in O(1); serialized in a microtask after the caller's synchronous work (a burst of
+    // logs is serialized together), then full batches go out at once.
+    if (this.#queue.stage(event)) queueMicrotask(this.#afterLogs);
     return true;
   }
 
+  readonly #afterLogs = (): void => {
+    this.#queue.settle();
+    this.#delivery.drain.kick();
+  };
+
   #tick(): void {
-    this.#sender.background().catch((error: unknown) => this.#reporter.error(asAitherError(error)));
+    this.#delivery.drain.tick(this.#seq);
   }
 
-  /** Count dropped events, hand them to onDrop, and report `error` (undefined: the user was told already). */
-  #drop(events: readonly QueuedEvent[], reason: DropReason, error: AitherError | undefined): void {
-    if (events.length === 0) return;
-    for (const e of events) {
-      // Drop counts that a batch given back to the queue carried: they cannot go with its id any more.
-      if (e.retryOf?.reported) {
-        if (!e.retryOf.countsMaybeSent) this.#stats.release(e.retryOf.reported);
-        e.retryOf.reported = undefined;
-      }
-    }
-    this.#stats.drop(reason, events.length);
-    this.#reporter.drop(
-      events.map((e) => e.wire),
-      reason,
-    );
-    if (error) this.#reporter.error(error);
+  /** The wire form of a queued event, for onDrop: its object, or its text parsed back. */
+  #wireOf(event: QueuedEvent): WireEvent {
+    if (event.wire) return event.wire;
+    return JSON.parse(event.json as string) as WireEvent;
   }
 
-  static {
-    wrapHostOf = (client) => {
-      client.#wrapHost ??= {
-        log(input) {
-          const time = validatePrediction(input);
-          const id = input.id ?? createId();
-          return client.#queuePrediction(input, id, time) ? id : undefined;
-        },
-        capture: (value) => (value === undefined ? undefined : normalize(value, client.#tensorLimits)),
-        report: (error) => client.#reporter.error(error),
-        sampled: () => {
-          client.#stats.sampled++;
-        },
-      };
-      return client.#wrapHost;
+  #makeWrapHost(): WrapHost {
+    return {
+      log: (input) => {
+        const time = validatePrediction(input);
+        const id = input.id ?? createId();
+        return this.#queuePrediction(input, id, time) ? id : undefined;
+      },
+      capture: (value) => (value === undefined ? undefined : normalize(value, this.#tensorLimits)),
+      report: (error) => this.#reporter.error(error),
+      sampled: () => {
+        this.#stats.sampled++;
+      },
     };
   }
 
   #host(): AdapterHost {
-    const client = this;
+    const { handOff, inFlight } = this.#delivery;
+    const queue = this.#queue;
+    const options = this.#options;
     return {
-      flush: (options) => client.flush(options),
-      report: (error) => client.#reporter.error(error),
-      warn: (message) => client.#reporter.warn(message),
-      takeBodies: (maxBytes) => client.#sender.takeBodies(maxBytes),
-      restore: (bodies) => client.#sender.restoreBodies(bodies),
-      confirm: (bodies) => client.#sender.confirmBodies(bodies),
-      drop: (bodies, reason, error) => client.#sender.dropBodies(bodies, reason, error),
-      inFlightBodies: () => client.#sender.inFlightBodies(),
-      abortInFlight: () => client.#sender.abortInFlight(),
+      flush: (flushOptions) => this.flush(flushOptions),
+      report: (error) => this.#reporter.error(error),
+      warn: (message) => this.#reporter.warn(message),
+      takeBodies: (maxBytes) => handOff.takeBodies(maxBytes),
+      restore: (bodies) => handOff.restore(bodies),
+      confirm: (bodies) => handOff.confirm(bodies),
+      drop: (bodies, reason, error) => handOff.drop(bodies, reason, error),
+      inFlightBodies: () => handOff.inFlightBodies(),
+      abortInFlight: () => this.#delivery.abortInFlight(),
       get pending() {
-        return client.#queue.length + client.#sender.inFlight;
+        queue.settle();
+        return queue.length + inFlight.events;
       },
       get shutdownTimeout() {
-        return client.#options.shutdownTimeout;
+        return options.shutdownTimeout;
       },
     };
   }

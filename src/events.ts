@@ -52,7 +52,11 @@ export interface QueuedEvent {
   readonly seq: number;
   /** Epoch ms of the event; becomes `timestamp` at serialization. */
   readonly time: number;
-  readonly wire: WirePrediction | WireLabel;
+  /**
+   * The normalised copy; let go once serialized where the text can be parsed back (aither
+   * JSON), so a queued event costs its text, not its objects as well.
+   */
+  wire: WirePrediction | WireLabel | undefined;
   /** Estimated serialized bytes until serialized, then exact UTF-8 bytes. */
   bytes: number;
   /** The serialized event, set once by the batcher. */

@@ -58,10 +58,18 @@ export interface AitherOptions {
   tensorSampleColumns?: number;
   /** Called with each wire event before it is sent; return it (changed or not) or null to drop it (`filtered`). */
   beforeSend?: (event: WireEvent) => WireEvent | null;
-  /** Called with every background error. @default a rate-limited `console.warn` prefixed `[aither]` */
+  /**
+   * Called with background errors: at most once per drop reason per `flushInterval` (and at
+   * each flush and close), with the count in the message, never once per event.
+   * @default a rate-limited `console.warn` prefixed `[aither]`
+   */
   onError?: (error: AitherError) => void;
-  /** Called with every batch of dropped events and the reason. */
-  onDrop?: (events: WireEvent[], reason: DropReason) => void;
+  /**
+   * Called with dropped events in aggregate: at most once per reason per `flushInterval` (and at
+   * each flush and close). `events` holds up to the first 1000 of them; `count` is how many
+   * were dropped in all.
+   */
+  onDrop?: (events: WireEvent[], reason: DropReason, count: number) => void;
   /** Log every flush and response to the console. @default false */
   debug?: boolean;
   /** Custom fetch implementation. @default globalThis.fetch */
@@ -97,7 +105,7 @@ export interface ResolvedOptions {
   tensorSampleColumns: number;
   beforeSend: ((event: WireEvent) => WireEvent | null) | undefined;
   onError: ((error: AitherError) => void) | undefined;
-  onDrop: ((events: WireEvent[], reason: DropReason) => void) | undefined;
+  onDrop: ((events: WireEvent[], reason: DropReason, count: number) => void) | undefined;
   debug: boolean;
   fetch: FetchLike | undefined;
   headers: Record<string, string>;

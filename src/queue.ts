@@ -69,29 +69,86 @@ class Lane {
   }
 }
 
+/** What a queue calls back into: serialization of staged events, and the events it pushes out. */
+export interface QueueHooks {
+  /**
+   * Serialize a staged event before it joins its lane (exact bytes, beforeSend, size limit).
+   * False when the event was dropped instead (filtered, too_large): it is not queued.
+   */
+  prepare(event: QueuedEvent): boolean;
+  /** An event pushed out to make room (`queue_full`), oldest first. */
+  evict(event: QueuedEvent): void;
+}
+
 /**
  * The bounded queue: one lane per event kind (they go to different endpoints), one budget of
- * count and estimated bytes for both. When over budget the oldest event of either lane goes.
+ * count and bytes for both. When over budget the oldest event of either lane goes.
+ *
+ * With hooks, logging only stages an event (O(1), no serialization on the caller's path);
+ * {@link settle} serializes the staged events and moves them into their lanes. Every read
+ * settles first, so staging is invisible to the rest of the SDK. The count bound holds for
+ * staged events too (the oldest goes at once); the byte bound once they are serialized.
  */
 export class EventQueue {
   readonly #lanes: Record<EventKind, Lane> = { prediction: new Lane(), label: new Lane() };
   readonly #maxCount: number;
   readonly #maxBytes: number;
+  readonly #hooks: QueueHooks | undefined;
+  #staged: QueuedEvent[] = [];
+  #stagedHead = 0;
   #bytes = 0;
+  #laneBytes: Record<EventKind, number> = { prediction: 0, label: 0 };
 
-  constructor(maxCount: number, maxBytes: number) {
+  constructor(maxCount: number, maxBytes: number, hooks?: QueueHooks) {
     this.#maxCount = maxCount;
     this.#maxBytes = maxBytes;
+    this.#hooks = hooks;
   }
 
-  /** Number of queued events. */
+  /** Number of queued events, staged ones included. */
   get length(): number {
-    return this.#lanes.prediction.length + this.#lanes.label.length;
+    return this.#lanes.prediction.length + this.#lanes.label.length + this.#staged.length - this.#stagedHead;
   }
 
-  /** Estimated serialized bytes of the queued events. */
+  /** Serialized bytes of the queued events (staged ones not yet counted). */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /**
+   * Stage an event on the caller's path (needs hooks): O(1), and the oldest event goes at once
+   * when the count is over budget. Returns true when it is the first staged event since the
+   * last {@link settle}: the caller schedules one.
+   */
+  stage(event: QueuedEvent): boolean {
+    const first = this.#staged.length === this.#stagedHead;
+    this.#staged.push(event);
+    if (this.length > this.#maxCount) this.#evictOldest();
+    return first;
+  }
+
+  #evictOldest(): void {
+    const kind = this.#oldestSettledKind();
+    const staged = this.#staged[this.#stagedHead];
+    // Settled events are older than staged ones: they go first.
+    const oldest = kind !== undefined ? (this.#shift(kind) as QueuedEvent) : (staged as QueuedEvent);
+    if (kind === undefined) this.#staged[this.#stagedHead++] = undefined as unknown as QueuedEvent;
+    this.#hooks?.evict(oldest);
+  }
+
+  /** Serialize the staged events into their lanes, then apply the byte bound. */
+  settle(): void {
+    if (this.#staged.length === this.#stagedHead) return;
+    const staged = this.#staged;
+    const from = this.#stagedHead;
+    this.#staged = [];
+    this.#stagedHead = 0;
+    for (let i = from; i < staged.length; i++) {
+      const event = staged[i] as QueuedEvent;
+      if (this.#hooks && !this.#hooks.prepare(event)) continue;
+      const dropped = this.push(event);
+      if (dropped) for (const e of dropped) this.#hooks?.evict(e);
+    }
   }
 
   /** Add an event; returns the events dropped to make room (oldest first), often none. */
@@ -100,21 +157,31 @@ export class EventQueue {
     if (event.bytes > this.#maxBytes) return [event];
     this.#lanes[event.kind].push(event);
     this.#bytes += event.bytes;
+    this.#laneBytes[event.kind] += event.bytes;
     return this.#trim();
   }
 
   #trim(): QueuedEvent[] | undefined {
     let dropped: QueuedEvent[] | undefined;
-    while (this.length > this.#maxCount || (this.#bytes > this.#maxBytes && this.length > 0)) {
-      const oldest = this.shift(this.oldestKind() as EventKind) as QueuedEvent;
+    while (this.#settledLength() > this.#maxCount || (this.#bytes > this.#maxBytes && this.#settledLength() > 0)) {
+      const oldest = this.#shift(this.#oldestSettledKind() as EventKind) as QueuedEvent;
       if (dropped) dropped.push(oldest);
       else dropped = [oldest];
     }
     return dropped;
   }
 
+  #settledLength(): number {
+    return this.#lanes.prediction.length + this.#lanes.label.length;
+  }
+
   /** The lane whose head is oldest, or undefined when empty. */
   oldestKind(): EventKind | undefined {
+    this.settle();
+    return this.#oldestSettledKind();
+  }
+
+  #oldestSettledKind(): EventKind | undefined {
     const p = this.#lanes.prediction.peek();
     const l = this.#lanes.label.peek();
     if (!p) return l ? "label" : undefined;
@@ -122,13 +189,35 @@ export class EventQueue {
     return p.seq < l.seq ? "prediction" : "label";
   }
 
+  /**
+   * A kind with a full batch queued (`maxEvents` events or `maxBytes` bytes), or undefined:
+   * what the background sends at once, without waiting for the timer.
+   */
+  fullKind(maxEvents: number, maxBytes: number): EventKind | undefined {
+    this.settle();
+    const { prediction, label } = this.#lanes;
+    const p = prediction.length >= maxEvents || this.#laneBytes.prediction >= maxBytes;
+    const l = label.length >= maxEvents || this.#laneBytes.label >= maxBytes;
+    if (p && l) return (prediction.peek() as QueuedEvent).seq < (label.peek() as QueuedEvent).seq ? "prediction" : "label";
+    return p ? "prediction" : l ? "label" : undefined;
+  }
+
   peek(kind: EventKind): QueuedEvent | undefined {
+    this.settle();
     return this.#lanes[kind].peek();
   }
 
   shift(kind: EventKind): QueuedEvent | undefined {
+    this.settle();
+    return this.#shift(kind);
+  }
+
+  #shift(kind: EventKind): QueuedEvent | undefined {
     const event = this.#lanes[kind].shift();
-    if (event) this.#bytes -= event.bytes;
+    if (event) {
+      this.#bytes -= event.bytes;
+      this.#laneBytes[kind] -= event.bytes;
+    }
     return event;
   }
 
@@ -138,19 +227,29 @@ export class EventQueue {
    */
   restore(events: readonly QueuedEvent[]): QueuedEvent[] | undefined {
     if (events.length === 0) return undefined;
-    for (const e of events) this.#bytes += e.bytes;
-    this.#lanes[(events[0] as QueuedEvent).kind].restore(events);
+    this.settle();
+    const kind = (events[0] as QueuedEvent).kind;
+    for (const e of events) {
+      this.#bytes += e.bytes;
+      this.#laneBytes[kind] += e.bytes;
+    }
+    this.#lanes[kind].restore(events);
     return this.#trim();
   }
 
   /** Queued events with `seq <= upTo`. */
   countUpTo(upTo: number): number {
+    this.settle();
     return this.#lanes.prediction.countUpTo(upTo) + this.#lanes.label.countUpTo(upTo);
   }
 
-  /** Remove and return everything (close with a timeout, tests). */
+  /** Remove and return everything, staged events included (close with a timeout, tests). */
   clear(): QueuedEvent[] {
     this.#bytes = 0;
-    return [...this.#lanes.prediction.clear(), ...this.#lanes.label.clear()].sort((a, b) => a.seq - b.seq);
+    this.#laneBytes = { prediction: 0, label: 0 };
+    const staged = this.#staged.slice(this.#stagedHead);
+    this.#staged = [];
+    this.#stagedHead = 0;
+    return [...this.#lanes.prediction.clear(), ...this.#lanes.label.clear(), ...staged].sort((a, b) => a.seq - b.seq);
   }
 }

@@ -1,10 +1,11 @@
 import { AitherError, messageOf } from "./errors.ts";
-import type { DropReason, WireEvent } from "./types.ts";
+import type { DropReason } from "./types.ts";
 
 /** Where background problems go: the user's callbacks, or a quiet console. Never throws. */
 export interface Reporter {
   error(error: AitherError): void;
-  drop(events: WireEvent[], reason: DropReason): void;
+  /** Run a user callback; what it throws is printed, never passed on. */
+  guard(fn: () => void): void;
   /** A request succeeded: summarise errors that were held back. */
   recovered(): void;
   warn(message: string): void;
@@ -24,7 +25,6 @@ const SENDING = new Set(["http", "network", "timeout"]);
  */
 export function createReporter(options: {
   onError: ((error: AitherError) => void) | undefined;
-  onDrop: ((events: WireEvent[], reason: DropReason) => void) | undefined;
   debug: boolean;
   console?: Console;
 }): Reporter {
@@ -58,12 +58,7 @@ export function createReporter(options: {
         warn(error.message);
       } else seen[1]++;
     },
-    drop(events, reason) {
-      if (options.onDrop && events.length > 0) {
-        const onDrop = options.onDrop;
-        safe(() => onDrop(events, reason));
-      }
-    },
+    guard: safe,
     recovered() {
       for (const [key, [message, count]] of held) {
         if (!SENDING.has(key.slice(0, key.indexOf(":")))) continue;

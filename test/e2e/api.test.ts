@@ -95,19 +95,19 @@ describe("client modes", () => {
     expect(sampled).toBeLessThan(1200);
   });
 
-  it("drops events logged after close() with reason closed, and warns once", async () => {
+  it("drops events logged after close() with reason closed, warns once, and reports them in aggregate", async () => {
     const c = await collector();
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const sdk = new AitherClient({ endpoint: c.url, onDrop: (events, reason) => dropped.push([events.length, reason]) });
-    const dropped: [number, string][] = [];
+    const sdk = new AitherClient({ endpoint: c.url, flushInterval: 200, onDrop: (events, reason, count) => dropped.push([events.length, reason, count]) });
+    const dropped: [number, string, number][] = [];
     await sdk.close();
     sdk.logPrediction({ modelId: "m", prediction: 1 });
     sdk.logPrediction({ modelId: "m", prediction: 2 });
-    expect(dropped).toEqual([
-      [1, "closed"],
-      [1, "closed"],
-    ]);
-    expect(sdk.stats().droppedByReason).toEqual({ closed: 2 });
+    sdk.logPrediction({ modelId: "m", prediction: 3 });
+    expect(dropped).toEqual([[1, "closed", 1]]); // the first at once, the rest at the end of the interval
+    expect(await eventually(() => dropped.length === 2)).toBe(true);
+    expect(dropped[1]).toEqual([2, "closed", 2]);
+    expect(sdk.stats().droppedByReason).toEqual({ closed: 3 });
     expect(warn).toHaveBeenCalledTimes(1);
   });
 });

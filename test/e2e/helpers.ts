@@ -8,17 +8,17 @@ import type { DropReason, WireEvent } from "../../src/types.ts";
 import { startTestCollector } from "../helpers/collector.ts";
 
 /** A client on the collector that records its errors and drops; `open` collects what to close. */
-export type RecordingClient = AitherClient & { errors: AitherError[]; drops: [WireEvent[], DropReason][] };
+export type RecordingClient = AitherClient & { errors: AitherError[]; drops: [WireEvent[], DropReason, number][] };
 
 export function recordingClient(c: Collector, options: AitherOptions, open: { close(): Promise<unknown> }[]): RecordingClient {
   const errors: AitherError[] = [];
-  const drops: [WireEvent[], DropReason][] = [];
+  const drops: [WireEvent[], DropReason, number][] = [];
   const made = new AitherClient({
     endpoint: c.url,
     apiKey: "ak_test",
     flushInterval: 60_000,
     onError: (e) => errors.push(e),
-    onDrop: (events, reason) => drops.push([events, reason]),
+    onDrop: (events, reason, count) => drops.push([events, reason, count]),
     ...options,
   });
   open.push(made);

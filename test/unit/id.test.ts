@@ -3,10 +3,19 @@ import { createId } from "../../src/id.ts";
 import { utf8Bytes } from "../../src/utf8.ts";
 
 describe("createId", () => {
-  it("returns distinct RFC 4122 v4 UUIDs", () => {
-    const ids = Array.from({ length: 10_000 }, createId);
-    for (const id of ids.slice(0, 100)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  it("returns distinct RFC 9562 v7 UUIDs", () => {
+    const ids = Array.from({ length: 10_000 }, () => createId());
+    for (const id of ids.slice(0, 100)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("starts with the 48-bit millisecond timestamp, so ids sort by creation time", () => {
+    const at = Date.UTC(2026, 11, 4, 5, 30, 0, 123);
+    const id = createId(at);
+    expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
+    expect(createId(at + 1) > id).toBe(true);
+    expect(createId(0).startsWith("00000000-0000-7")).toBe(true);
+    expect(createId(2 ** 48 - 1).startsWith("ffffffff-ffff-7")).toBe(true);
   });
 
   it("spreads the hex digits evenly (the random bytes are used, not a counter)", () => {
@@ -20,8 +29,8 @@ describe("createId", () => {
     const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
     Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true });
     try {
-      const ids = Array.from({ length: 300 }, createId); // more than one pool refill
-      expect(new Set(ids).size).toBe(300);
+      const ids = Array.from({ length: 500 }, () => createId()); // more than one pool refill
+      expect(new Set(ids).size).toBe(500);
     } finally {
       if (original) Object.defineProperty(globalThis, "crypto", original);
     }

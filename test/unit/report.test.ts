@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AitherError, AitherHttpError, AitherValidationError, isAitherError } from "../../src/errors.ts";
 import { createReporter, dropError } from "../../src/report.ts";
-import { Stats } from "../../src/stats.ts";
 
 function fakeConsole() {
   const lines: string[] = [];
@@ -11,7 +10,7 @@ function fakeConsole() {
 describe("default reporter", () => {
   it("prints the first error of a kind, holds back repeats, and summarises them once sending works again", () => {
     const out = fakeConsole();
-    const r = createReporter({ onError: undefined, onDrop: undefined, debug: false, console: out });
+    const r = createReporter({ onError: undefined, debug: false, console: out });
     for (let i = 0; i < 5; i++) r.error(new AitherHttpError(503, 10, "down", "batch of 10 answered 503: down"));
     expect(out.lines).toEqual(["[aither] batch of 10 answered 503: down"]);
     r.recovered();
@@ -22,7 +21,7 @@ describe("default reporter", () => {
 
   it("prints the first drop of each reason once; a working send neither re-prints them nor claims a recovery", () => {
     const out = fakeConsole();
-    const r = createReporter({ onError: undefined, onDrop: undefined, debug: false, console: out });
+    const r = createReporter({ onError: undefined, debug: false, console: out });
     for (let i = 0; i < 3; i++) {
       r.error(dropError(5, "queue_full", "the queue is full"));
       r.recovered(); // requests keep succeeding while the queue overflows
@@ -38,7 +37,7 @@ describe("default reporter", () => {
 
   it("quotes the held-back error itself in the recovery summary", () => {
     const out = fakeConsole();
-    const r = createReporter({ onError: undefined, onDrop: undefined, debug: false, console: out });
+    const r = createReporter({ onError: undefined, debug: false, console: out });
     r.error(new AitherError("network", "batch of 3 prediction(s) failed 6 times (last: network error: ECONNREFUSED)"));
     r.error(new AitherError("network", "batch of 3 prediction(s) failed 6 times (last: network error: ECONNREFUSED)"));
     r.recovered();
@@ -47,7 +46,7 @@ describe("default reporter", () => {
     );
   });
 
-  it("calls onError/onDrop and survives them throwing", () => {
+  it("calls onError and guarded callbacks, and survives them throwing", () => {
     const out = fakeConsole();
     const seen: unknown[] = [];
     const r = createReporter({
@@ -55,16 +54,18 @@ describe("default reporter", () => {
         seen.push(e);
         throw new Error("user bug");
       },
-      onDrop: () => {
-        throw new Error("user bug 2");
-      },
       debug: false,
       console: out,
     });
     expect(() => r.error(new AitherError("network", "x"))).not.toThrow();
-    expect(() => r.drop([{ id: "1", model_id: "m", prediction: 1, timestamp: "" }], "filtered")).not.toThrow();
+    expect(() =>
+      r.guard(() => {
+        throw new Error("user bug 2");
+      }),
+    ).not.toThrow();
     expect(seen).toHaveLength(1);
     expect(out.lines.join("\n")).toContain("user bug");
+    expect(out.lines.join("\n")).toContain("user bug 2");
   });
 });
 
@@ -78,20 +79,5 @@ describe("errors", () => {
     // another realm: only the brand survives
     const foreign = Object.assign(new Error("x"), { [Symbol.for("aither.error")]: true });
     expect(isAitherError(foreign)).toBe(true);
-  });
-});
-
-describe("Stats", () => {
-  it("tracks drops by reason and reports each loss in exactly one accepted body", () => {
-    const s = new Stats();
-    s.drop("queue_full", 3);
-    const carried = s.claimUnreported();
-    expect(carried).toEqual({ queue_full: 3 });
-    s.drop("queue_full", 2);
-    expect(s.claimUnreported()).toEqual({ queue_full: 2 }); // a concurrent body reports only the new loss
-    expect(s.claimUnreported()).toBeUndefined();
-    s.release(carried); // the first body failed: its counts go with a later one
-    expect(s.claimUnreported()).toEqual({ queue_full: 3 });
-    expect(s.snapshot(0, 0)).toMatchObject({ dropped: 5, droppedByReason: { queue_full: 5 } });
   });
 });

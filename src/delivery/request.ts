@@ -1,0 +1,121 @@
+import type { Batch, BodyFormat } from "../batch.ts";
+import { MIN_COMPRESS_BYTES } from "../compress.ts";
+import { AitherError, messageOf } from "../errors.ts";
+import type { EventKind } from "../events.ts";
+import type { Outcome } from "../outcome.ts";
+import type { DropCounts } from "../types.ts";
+import { utf8Bytes } from "../utf8.ts";
+import { VERSION } from "../version.ts";
+import type { DeliveryParts, Gate } from "./parts.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * One HTTP attempt of a batch: the body (with the drop counts it carries), headers, gzip, the
+ * page's keepalive budget, an abort controller per request (close() and exit hooks abort them
+ * at their deadline), and the `waitUntil` option. Outcomes are values; nothing here throws.
+ */
+export class Requests {
+  readonly #p: DeliveryParts;
+  readonly #gate: Gate;
+  readonly #format: BodyFormat;
+  readonly #headers: Record<string, string>;
+  readonly #urls: Record<EventKind, string>;
+  // One controller per request in flight (a shared signal would collect a listener per request).
+  readonly #controllers = new Set<AbortController>();
+  // Batches whose request went out without keepalive where the runtime has it (a page): they
+  // would be lost if the page closed before the answer. Each maps to when its batch settles.
+  readonly mortal: Map<Batch, Promise<unknown>> = new Map();
+
+  constructor(parts: DeliveryParts, gate: Gate, format: BodyFormat) {
+    this.#p = parts;
+    this.#gate = gate;
+    this.#format = format;
+    const { options, runtime } = parts;
+    this.#headers = { ...options.headers, "Content-Type": "application/json", "X-Aither-SDK": `aither-js/${VERSION} (${runtime.name})` };
+    if (options.apiKey) this.#headers["X-API-Key"] = options.apiKey;
+    this.#urls = { prediction: `${options.endpoint}${format.paths.prediction}`, label: `${options.endpoint}${format.paths.label}` };
+  }
+
+  /** Full URL of a kind's batch route. */
+  url(kind: EventKind): string {
+    return this.#urls[kind];
+  }
+
+  /**
+   * The drop counts a batch's body carries: claimed from the ledger at its first attempt (out of
+   * it while in flight, so two bodies never report the same loss), then the same on every retry.
+   */
+  countsFor(batch: Batch): DropCounts | undefined {
+    if (!batch.claimed) {
+      batch.claimed = true;
+      batch.reported = this.#p.ledger.claim();
+    }
+    return batch.reported;
+  }
+
+  /**
+   * Post one attempt. `settled` resolves when the batch is settled (sent, dropped or back in the
+   * queue): on a page, a request without keepalive is guarded until then.
+   */
+  async post(batch: Batch, settled: Promise<unknown> | undefined): Promise<Outcome> {
+    const { options, stats, reporter, runtime } = this.#p;
+    const json = this.#format.body(batch, new Date().toISOString(), this.countsFor(batch));
+    const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
+    let body: string | Uint8Array = json;
+    if (options.compression === "gzip" && runtime.gzip && json.length >= MIN_COMPRESS_BYTES) {
+      try {
+        body = await runtime.gzip(encoder.encode(json));
+        headers["Content-Encoding"] = "gzip";
+      } catch {
+        body = json; // a failed compressor must not cost the batch
+      }
+    }
+    // Closed while this body was being compressed: no new request after close().
+    if (this.#gate.stopped) return { kind: "retry", message: "the client closed" };
+    const release = runtime.keepalive?.(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
+    // No abort under isolatedFlush: a controller made in one request may not be used by another
+    // in workerd (and each invocation's fetches end with it anyway).
+    const controller = runtime.isolatedFlush ? undefined : new AbortController();
+    if (controller) this.#controllers.add(controller);
+    const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined, signal: controller?.signal });
+    if (controller) void sending.finally(() => this.#controllers.delete(controller));
+    if (release) void sending.finally(release);
+    else if (runtime.keepalive) {
+      // Without keepalive this request dies with the page (see HandOff.inFlightBodies), until
+      // the batch settles, not just this attempt: after a failure it sleeps in memory.
+      const until = settled ?? sending;
+      this.mortal.set(batch, until);
+      void until.finally(() => this.mortal.delete(batch));
+    }
+    this.keepAlive(sending);
+    const outcome = await sending;
+    if (options.debug) {
+      const size = typeof body === "string" ? body.length : body.byteLength;
+      const status = "status" in outcome && outcome.status !== undefined ? ` ${outcome.status}` : "";
+      reporter.debug(`POST ${batch.kind} batch ${batch.id}: ${batch.events.length} events, ${size} bytes -> ${outcome.kind}${status}`);
+    }
+    if (outcome.kind === "ok") {
+      stats.sent += batch.events.length;
+      reporter.recovered();
+    }
+    return outcome;
+  }
+
+  /** Hand `work` to the `waitUntil` option. A hook that throws is reported, never retried into a loop. */
+  keepAlive(work: Promise<unknown>): void {
+    const { waitUntil } = this.#p.options;
+    if (!waitUntil) return;
+    try {
+      waitUntil(work);
+    } catch (error) {
+      this.#p.reporter.error(new AitherError("callback", `waitUntil threw: ${messageOf(error)}`, { cause: error }));
+    }
+  }
+
+  /** Abort the requests in flight: their batches fail now (back to the queue, or dropped after close()). */
+  abortAll(): void {
+    for (const controller of this.#controllers) controller.abort();
+    this.#controllers.clear();
+  }
+}
