@@ -23,11 +23,7 @@ const SENDING = new Set(["http", "network", "timeout"]);
  * when sending works again: a dead endpoint must not print once per flush. Repeated drops of
  * one reason are counted in stats(), not printed again.
  */
-export function createReporter(options: {
-  onError: ((error: AitherError) => void) | undefined;
-  debug: boolean;
-  console?: Console;
-}): Reporter {
+export function createReporter(options: { onError: ((error: AitherError) => void) | undefined; debug: boolean; console?: Console }): Reporter {
   const out: Console = options.console ?? globalThis.console;
   // Kind -> [first message, repeats held back].
   const held = new Map<string, [string, number]>();

@@ -87,6 +87,9 @@ export function createTransport(post: Post, timeoutMs: number): Transport {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
+    // Where timers can be unref'd (Node, Bun), a request's timeout does not hold the process
+    // open: at its natural end the exit flush waits for requests up to shutdownTimeout instead.
+    (timer as { unref?: () => void }).unref?.();
     const abort = (): void => controller.abort();
     request.signal?.addEventListener("abort", abort);
     if (request.signal?.aborted) controller.abort();

@@ -1,5 +1,5 @@
 import { type Batch, splitBatch } from "../batch.ts";
-import { AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError, UNAUTHORIZED_HINT } from "../errors.ts";
+import { type AitherError, AitherHttpError, AitherNetworkError, AitherTimeoutError, UNAUTHORIZED_HINT } from "../errors.ts";
 import type { Outcome } from "../outcome.ts";
 import { backoffMs } from "../retry.ts";
 import { type DeliveryParts, type DrainMode, type Gate, releaseCounts, requeue } from "./parts.ts";

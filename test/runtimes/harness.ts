@@ -83,7 +83,7 @@ export function start(cmd: string, args: string[], timeoutMs: number, env: Recor
 export function runFixture(
   runtime: keyof typeof RUNTIMES,
   collector: Collector,
-  fixture: { count: number; prefix: string; mode?: "natural" | "exit" | "wait" | "own-handler"; options?: object; timeoutMs?: number },
+  fixture: { count: number; prefix: string; mode?: "natural" | "burst" | "exit" | "wait" | "own-handler"; options?: object; timeoutMs?: number },
 ): Running {
   const args = [collector.url, String(fixture.count), fixture.prefix, fixture.mode ?? "natural", JSON.stringify(fixture.options ?? {})];
   const [cmd, argv] = RUNTIMES[runtime](EXIT_FIXTURE, args);

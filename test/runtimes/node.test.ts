@@ -21,6 +21,17 @@ describe.concurrent("node", () => {
       expect(result.stderr).toBe("");
     }));
 
+  it("delivers every one of 100,000 predictions logged as a busy server would, at the default options, when the script ends", () =>
+    withCollector({}, async (collector) => {
+      // flushInterval 1000 and the default queue of 10,000: full batches must go out as they fill.
+      const run = runFixture("node", collector, { count: 100_000, prefix: "n8", mode: "burst", options: { flushInterval: 1000 }, timeoutMs: 50_000 });
+      const result = await run.done;
+      endedByItself("burst 100000 at defaults", result);
+      expect(result.code).toBe(0);
+      expect(arrived(collector, "n8", 100_000)).toEqual({ stored: 100_000, unique: 100_000, missing: 0 });
+      expect(result.stderr).toBe("");
+    }));
+
   it("exits at once when the client logged nothing (flushInterval 60 s, spawn timeout 10 s)", idleExitCase("node", "n2", durations));
 
   it("waits at exit while the collector answers 503, and delivers once it recovers", recoversAt503ExitCase("node", "n3", 5000, durations));

@@ -157,7 +157,10 @@ describe("DropLedger reports", () => {
     l.dropOne(event(), "too_large", "event b is too large");
     l.dropOne(event(), "too_large", "event c is too large");
     l.reportAll();
-    expect(errors.map((e) => e.message)).toEqual(["dropped 1 event(s) (too_large): event a is too large", "dropped 2 event(s) (too_large): event b is too large (and 1 more like it)"]);
+    expect(errors.map((e) => e.message)).toEqual([
+      "dropped 1 event(s) (too_large): event a is too large",
+      "dropped 2 event(s) (too_large): event b is too large (and 1 more like it)",
+    ]);
     expect(errors.every((e) => e instanceof AitherError)).toBe(true);
   });
 });

@@ -18,9 +18,26 @@ describe("createId", () => {
     expect(createId(2 ** 48 - 1).startsWith("ffffffff-ffff-7")).toBe(true);
   });
 
-  it("spreads the hex digits evenly (the random bytes are used, not a counter)", () => {
+  it("orders ids of one millisecond by creation (monotonic random), and they stay distinct", () => {
+    const at = Date.UTC(2026, 11, 4, 5, 30, 0, 456);
+    const ids = Array.from({ length: 5000 }, () => createId(at));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 50)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("draws fresh random bits for each new millisecond", () => {
+    const tails = new Set(Array.from({ length: 200 }, (_, i) => createId(1_700_000_000_000 + i * 7).slice(15)));
+    expect(tails.size).toBe(200);
+  });
+
+  it("spreads the hex digits of new milliseconds evenly (the random bytes are used, not a counter)", () => {
     const counts = new Map<string, number>();
-    for (let i = 0; i < 2000; i++) for (const ch of createId().replace(/-/g, "").slice(16)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    for (let i = 0; i < 2000; i++)
+      for (const ch of createId(1_700_000_000_000 + i)
+        .replace(/-/g, "")
+        .slice(16))
+        counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(16);
     for (const n of counts.values()) expect(n).toBeGreaterThan(1500); // 32000 digits / 16 = 2000 each
   });
