@@ -23,7 +23,8 @@ import { createOtlpFormat } from "../src/otlp.ts";
 export * from "../src/public.ts";
 
 // Structural: no Deno types package. Deno 2.9.6 only unrefs when given the timer object that
-// setInterval returned; `Deno.unrefTimer(Number(t))` leaves it ref'd (RUNTIMES.md §4).
+// setInterval returned; `Deno.unrefTimer(Number(t))` leaves it ref'd, so the program
+// would not end.
 type DenoGlobal = { unrefTimer(timer: unknown): void };
 type Unrefable = { unref?: () => void };
 
