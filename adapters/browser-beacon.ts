@@ -1,5 +1,6 @@
 import type { EncodedBody } from "../src/runtime.ts";
-import { fetchAnswer, redirectMessage } from "../src/transport.ts";
+import type { Outcome } from "../src/outcome.ts";
+import { answerOutcome, fetchAnswer } from "../src/transport.ts";
 
 /** Largest body a beacon or keepalive fetch may carry, and the page-wide in-flight budget they share. */
 export const MAX_BEACON_BYTES: number = 64 * 1024;
@@ -35,44 +36,33 @@ export function reserveKeepalive(bytes: number): (() => void) | undefined {
   };
 }
 
-/** The answer to an unload body: its HTTP status (0 when none came) and the server's `error` message, if any. */
-export interface Answer {
-  status: number;
-  error?: string | undefined;
-}
+// A fetch that failed (network error, blocked, the page gone): the body may still be delivered
+// later from storage, so it is kept, as the sender keeps a batch after a network error.
+const NO_ANSWER: Outcome = { kind: "retry", message: "no answer" };
 
 /**
  * POST a text/plain body (a CORS "simple" request: no preflight, which an unloading page
  * could not wait for). Uses keepalive when the budget allows, so the request outlives the page.
- * Resolves to the answer (status 0 when none came); never rejects.
+ * Resolves to the transport's {@link Outcome} of the answer (a retry without status when none
+ * came); never rejects.
  */
-export function postText(url: string, body: string, bytes: number): Promise<Answer> {
+export function postText(url: string, body: string, bytes: number): Promise<Outcome> {
   const release = reserveKeepalive(bytes);
   return postPlain(url, body, release !== undefined).finally(release);
 }
 
-async function postPlain(url: string, body: string, keepalive: boolean): Promise<Answer> {
+async function postPlain(url: string, body: string, keepalive: boolean): Promise<Outcome> {
   try {
     // redirect "manual": a followed 301/302/303 would turn the POST into a GET whose 200 confirms
     // a body that never arrived. A redirect, even one the browser hides ("opaqueredirect", status
     // 0, which here would mean "no answer, keep it"), is answered 3xx: dropped (rejected).
     const response = await fetch(url, { method: "POST", body, keepalive, headers: { "Content-Type": TEXT_PLAIN }, redirect: "manual" });
     // Read the answer: an unread body keeps the connection (and Workers' request) busy.
-    const text = await response.text().catch(() => "");
-    const answer = fetchAnswer(response, text);
-    return { status: answer.status, error: redirectMessage(url, answer) ?? (response.ok ? undefined : serverError(text)) };
+    const answer = fetchAnswer(response, await response.text().catch(() => ""));
+    // Any other status 0 is an opaque or error response: no answer the page can read.
+    return answer.status === 0 ? NO_ANSWER : answerOutcome(url, answer);
   } catch {
-    return { status: 0 };
-  }
-}
-
-/** The `error` of a JSON error answer (`{"error": "..."}`), if there is one. */
-function serverError(text: string): string | undefined {
-  try {
-    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
-    return typeof error === "string" ? error : undefined;
-  } catch {
-    return undefined;
+    return NO_ANSWER;
   }
 }
 
@@ -82,13 +72,14 @@ export type HandOffKind = "keepalive" | "beacon";
 /**
  * Give bodies to the browser at once, for a page that is being hidden or closed: a keepalive
  * fetch while the page-wide budget allows (its answer can confirm the body), then
- * `navigator.sendBeacon`. `onAnswer` gets each keepalive body's answer (status 0: none came).
+ * `navigator.sendBeacon`. `onAnswer` gets each keepalive body's outcome (a retry without status
+ * when no answer came).
  * Returns the bodies the browser would not take. Never throws.
  */
 export function handOff(
   bodies: readonly EncodedBody[],
   onSent: (body: EncodedBody, kind: HandOffKind) => void,
-  onAnswer: (body: EncodedBody, answer: Answer) => void,
+  onAnswer: (body: EncodedBody, outcome: Outcome) => void,
 ): EncodedBody[] {
   const left: EncodedBody[] = [];
   const fetchable = typeof fetch === "function";
@@ -99,7 +90,7 @@ export function handOff(
       onSent(body, "keepalive");
       void postPlain(body.url, body.body, true)
         .finally(release)
-        .then((answer) => onAnswer(body, answer));
+        .then((outcome) => onAnswer(body, outcome));
     } else if (body.bytes <= MAX_BEACON_BYTES && beacon(body)) {
       onSent(body, "beacon");
     } else {

@@ -16,12 +16,12 @@ import { AitherClient as CoreClient } from "../src/client.ts";
 import { AitherHttpError, UNAUTHORIZED_HINT } from "../src/errors.ts";
 import { createGlobalApi, type GlobalApi } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
-import { classifyStatus } from "../src/outcome.ts";
+import type { Outcome } from "../src/outcome.ts";
 import { streamGzip } from "../src/compress.ts";
 import { dropError } from "../src/report.ts";
 import type { AdapterHost, EncodedBody, RuntimeAdapter } from "../src/runtime.ts";
 import type { DropReason } from "../src/types.ts";
-import { type Answer, handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.ts";
+import { handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.ts";
 import { type CarryOverEntry, createCarryOver, MAX_CARRY_OVER_BYTES } from "./browser-carry-over.ts";
 import { fetchTransport } from "../src/transport.ts";
 
@@ -103,18 +103,12 @@ function evicted(current: AdapterHost | undefined): void {
   }
 }
 
-/** How an answer to an unload body is acted on: as the sender would (SPEC section 3); status 0 is no answer. */
-function verdict(status: number): "ok" | "retry" | "split" | DropReason {
-  if (status === 0) return "retry";
-  const outcome = classifyStatus(status, undefined, "");
-  return outcome.kind === "drop" ? outcome.reason : outcome.kind;
-}
-
-function unloadError(answer: Answer, count: number, reason: DropReason, earlier: boolean): AitherHttpError {
+// Worded as the sender words a batch it drops, so both paths report alike.
+function unloadError(outcome: Extract<Outcome, { kind: "drop" | "split" }>, count: number, reason: DropReason, earlier: boolean): AitherHttpError {
   const what = earlier ? `unload batch of ${count} event(s) left by an earlier page load` : `unload batch of ${count} event(s)`;
   const hint = reason === "unauthorized" ? UNAUTHORIZED_HINT : "";
-  const message = `${what} answered ${answer.status}${answer.error ? `: ${answer.error}` : ""}; dropped (${reason})${hint}`;
-  return new AitherHttpError(answer.status, count, answer.error, message);
+  const message = `${what} answered ${outcome.status}: ${outcome.message}; dropped (${reason})${hint}`;
+  return new AitherHttpError(outcome.status, count, outcome.message, message);
 }
 
 /**
@@ -126,8 +120,8 @@ function resendCarryOver(current: AdapterHost): void {
   for (const entry of carry.list()) {
     if (sending.has(entry.id)) continue;
     sending.add(entry.id);
-    void postText(entry.url, entry.body, entry.bytes).then((answer) => {
-      if (!settle(entry, answer, current)) {
+    void postText(entry.url, entry.body, entry.bytes).then((outcome) => {
+      if (!settle(entry, outcome, current)) {
         sending.delete(entry.id);
         resendAfter = Date.now() + RESEND_BACKOFF_MS;
       }
@@ -141,10 +135,9 @@ function resendCarryOver(current: AdapterHost): void {
  * or failing with no copy in storage, given back to their client's queue, whose sender splits
  * and retries them. Bodies of earlier page loads are reported through `current`.
  */
-function settle(entry: Pick<CarryOverEntry, "id" | "count">, answer: Answer, current: AdapterHost | undefined): boolean {
-  const outcome = verdict(answer.status);
+function settle(entry: Pick<CarryOverEntry, "id" | "count">, outcome: Outcome, current: AdapterHost | undefined): boolean {
   const owner = owners.get(entry.id);
-  if (outcome === "retry") {
+  if (outcome.kind === "retry") {
     if (!owner || owner.stored) return false;
     owners.delete(entry.id);
     owner.host.restore([owner.body]);
@@ -152,12 +145,12 @@ function settle(entry: Pick<CarryOverEntry, "id" | "count">, answer: Answer, cur
   }
   owners.delete(entry.id);
   unstore(entry.id, current ?? owner?.host);
-  if (outcome === "ok") owner?.host.confirm([owner.body]);
-  else if (outcome === "split" && owner) owner.host.restore([owner.body]);
+  if (outcome.kind === "ok") owner?.host.confirm([owner.body]);
+  else if (outcome.kind === "split" && owner) owner.host.restore([owner.body]);
   else {
-    const reason = outcome === "split" ? "too_large" : outcome;
-    if (owner) owner.host.drop([owner.body], reason, unloadError(answer, owner.body.count, reason, false));
-    else current?.report(unloadError(answer, entry.count, reason, true));
+    const reason = outcome.kind === "split" ? "too_large" : outcome.reason;
+    if (owner) owner.host.drop([owner.body], reason, unloadError(outcome, owner.body.count, reason, false));
+    else current?.report(unloadError(outcome, entry.count, reason, true));
   }
   return true;
 }
@@ -234,8 +227,8 @@ function handOffQueue(host: AdapterHost): void {
       // Not stored: nothing more will happen to it in this page.
       if (owner && !owner.stored) owners.delete(body.batchId);
     },
-    (body, answer) => {
-      if (!settle({ id: body.batchId, count: body.count }, answer, host)) sending.delete(body.batchId);
+    (body, outcome) => {
+      if (!settle({ id: body.batchId, count: body.count }, outcome, host)) sending.delete(body.batchId);
     },
   );
   // Stored left-overs are sent from storage by the next tick, or by the next page load.

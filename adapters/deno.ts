@@ -13,6 +13,7 @@
  */
 import { AitherClient as CoreClient } from "../src/client.ts";
 import { streamGzip } from "../src/compress.ts";
+import { createExitFlush } from "../src/exit-flush.ts";
 import { createGlobalApi, type GlobalApi } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
 import type { AdapterHost, RuntimeAdapter } from "../src/runtime.ts";
@@ -22,7 +23,8 @@ import { createOtlpFormat } from "../src/otlp.ts";
 export * from "../src/public.ts";
 
 // Structural: no Deno types package. Deno 2.9.6 only unrefs when given the timer object that
-// setInterval returned; `Deno.unrefTimer(Number(t))` leaves it ref'd (RUNTIMES.md §4).
+// setInterval returned; `Deno.unrefTimer(Number(t))` leaves it ref'd, so the program
+// would not end.
 type DenoGlobal = { unrefTimer(timer: unknown): void };
 type Unrefable = { unref?: () => void };
 
@@ -54,34 +56,15 @@ export function createDenoAdapter(): RuntimeAdapter {
 }
 
 function attachUnloadHooks(host: AdapterHost): () => void {
-  let left = 0; // events left after the last exit flush: only more than this warrants another
-  let flushing = false;
-  let exitFlushed = false;
+  const exit = createExitFlush(host);
   // Deno fires beforeunload when the event loop empties. A fetch started in the handler does not
-  // keep the process alive unless the event is cancelled; then it fires again once the flush's
-  // I/O is done (RUNTIMES.md §4), and this time finds nothing new and lets the program end.
+  // keep the program alive unless the event is cancelled; then it fires again once the flush's
+  // I/O is done, and this time finds nothing new and lets the program end.
   const onBeforeUnload = (event: Event): void => {
-    if (flushing || host.pending <= left) return;
-    event.preventDefault();
-    flushing = true;
-    void host.flush({ timeoutMs: host.shutdownTimeout }).then(() => {
-      flushing = false;
-      exitFlushed = true;
-      left = host.pending;
-      // A request still in flight would hold the program past shutdownTimeout (up to `timeout`).
-      if (left > 0) host.abortInFlight();
-    });
+    if (exit.flushBeforeExit()) event.preventDefault();
   };
   // unload fires last, also on Deno.exit() (where beforeunload does not); no request can start.
-  const onUnload = (): void => {
-    const n = host.pending;
-    if (n === 0) return;
-    host.warn(
-      exitFlushed
-        ? `exiting with ${n} event(s) not sent: the exit flush gave up after shutdownTimeout (${host.shutdownTimeout} ms)`
-        : `exiting with ${n} event(s) not sent; call await aither.flush() or close() before Deno.exit()`,
-    );
-  };
+  const onUnload = (): void => exit.warnAtExit("Deno.exit()");
   globalThis.addEventListener("beforeunload", onBeforeUnload);
   globalThis.addEventListener("unload", onUnload);
   return () => {

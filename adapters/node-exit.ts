@@ -1,4 +1,5 @@
 import process from "node:process";
+import { createExitFlush, type ExitFlush } from "../src/exit-flush.ts";
 import type { AdapterHost } from "../src/runtime.ts";
 
 /** Signals that `handleSignals: true` flushes on before letting them end the process. */
@@ -8,11 +9,7 @@ type HandledSignal = (typeof SIGNALS)[number];
 interface Entry {
   readonly host: AdapterHost;
   readonly handleSignals: boolean;
-  /** Events left after the last exit flush: only more than this warrants another one. */
-  left: number;
-  flushing: boolean;
-  /** An exit flush ran, so events left at `exit` are the ones it gave up on. */
-  exitFlushed: boolean;
+  readonly exit: ExitFlush;
 }
 
 // One process listener per event for all clients, however many are created: per-client
@@ -27,7 +24,7 @@ let onSignalRunning = false;
  * detach that removes the client, and the process listeners with the last one.
  */
 export function attachExitHooks(host: AdapterHost, handleSignals: boolean): () => void {
-  const entry: Entry = { host, handleSignals, left: 0, flushing: false, exitFlushed: false };
+  const entry: Entry = { host, handleSignals, exit: createExitFlush(host) };
   if (entries.size === 0) {
     process.on("beforeExit", onBeforeExit);
     process.on("exit", onExit);
@@ -45,40 +42,21 @@ export function attachExitHooks(host: AdapterHost, handleSignals: boolean): () =
 }
 
 // beforeExit fires when the event loop empties, never on process.exit(), a signal or an uncaught
-// exception. A fetch started here keeps the process alive, and Node fires beforeExit again once
-// that I/O is done (RUNTIMES.md §3), so flush only when events came in since the last exit flush:
-// a flush that timed out is not retried forever, and an idle client adds no delay.
+// exception. A fetch started here keeps the process alive and completes; Node then fires
+// beforeExit again, which createExitFlush answers with no new flush unless events came in.
 function onBeforeExit(): void {
-  for (const entry of entries) {
-    const { host } = entry;
-    if (entry.flushing || host.pending <= entry.left) continue;
-    entry.flushing = true;
-    void host.flush({ timeoutMs: host.shutdownTimeout }).then(() => {
-      entry.flushing = false;
-      entry.exitFlushed = true;
-      entry.left = host.pending;
-      // A request still in flight would hold the process past shutdownTimeout (up to `timeout`).
-      if (entry.left > 0) host.abortInFlight();
-    });
-  }
+  for (const { exit } of entries) exit.flushBeforeExit();
 }
 
 // exit handlers run synchronously: no request can be made any more, only a warning printed.
 function onExit(): void {
-  for (const { host, exitFlushed } of entries) {
-    const n = host.pending;
-    if (n === 0) continue;
-    host.warn(
-      exitFlushed
-        ? `exiting with ${n} event(s) not sent: the exit flush gave up after shutdownTimeout (${host.shutdownTimeout} ms)`
-        : `exiting with ${n} event(s) not sent; call await aither.flush() or close() before process.exit()`,
-    );
-  }
+  for (const { exit } of entries) exit.warnAtExit("process.exit()");
 }
 
-// With a listener installed, Node no longer ends the process on the signal (RUNTIMES.md §3):
-// flush, then remove ours and raise the signal again so the default action ends the process
-// with the signal's status (143 for SIGTERM, 130 for SIGINT), as a supervisor expects.
+// With a listener installed, Node no longer ends the process on the signal: it stays up until
+// something calls process.exit(). So flush, then remove ours and raise the signal again so the
+// default action ends the process with the signal's status (143 for SIGTERM, 130 for SIGINT), as
+// a supervisor expects.
 function onSignal(signal: HandledSignal): void {
   if (onSignalRunning) {
     reraise(signal); // a second Ctrl-C: stop waiting

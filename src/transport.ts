@@ -72,6 +72,15 @@ export function redirectMessage(url: string, answer: Pick<RawAnswer, "status" | 
   return `redirected ${where}: set endpoint to the final URL`;
 }
 
+/**
+ * What an answer to a POST to `url` means for its batch, with the message an error would carry:
+ * where a redirect points, else the server's `{"error": "..."}`, its text, or the status line.
+ */
+export function answerOutcome(url: string, answer: RawAnswer): Outcome {
+  const message = redirectMessage(url, answer) ?? serverMessage(answer.body, answer.status, answer.statusText);
+  return classifyStatus(answer.status, parseRetryAfter(answer.retryAfter), message);
+}
+
 /** One POST with an abort signal; the body must be read (or the request aborted) before it resolves. */
 export type Post = (request: TransportRequest, signal: AbortSignal) => Promise<RawAnswer>;
 
@@ -94,9 +103,7 @@ export function createTransport(post: Post, timeoutMs: number): Transport {
     request.signal?.addEventListener("abort", abort);
     if (request.signal?.aborted) controller.abort();
     try {
-      const answer = await post(request, controller.signal);
-      const message = redirectMessage(request.url, answer) ?? serverMessage(answer.body, answer.status, answer.statusText);
-      return classifyStatus(answer.status, parseRetryAfter(answer.retryAfter), message);
+      return answerOutcome(request.url, await post(request, controller.signal));
     } catch (error) {
       if (timedOut) return { kind: "retry", timeout: true, message: `no answer within ${timeoutMs} ms` };
       return { kind: "retry", message: `network error: ${describeError(error)}` };
