@@ -24,7 +24,7 @@ import { createWithFlush, type WithFlush } from "./serverless.ts";
 import { createOtlpFormat } from "../src/otlp.ts";
 
 export * from "../src/public.ts";
-export { DEFAULT_HANDLER_FLUSH_MS, type FlushHandlerOptions, type FlushingHandler, type WithFlush } from "./serverless.ts";
+export type { FlushHandlerOptions, FlushingHandler, WithFlush } from "./serverless.ts";
 
 /** Options of the Node and Bun entry: {@link AitherOptions} plus signal handling. */
 export interface NodeOptions extends AitherOptions {

@@ -25,7 +25,7 @@ export type FlushingHandler<F extends (...args: never[]) => unknown> = (
 export type WithFlush = <F extends (...args: never[]) => unknown>(handler: F, options?: FlushHandlerOptions) => FlushingHandler<F>;
 
 /** Under Lambda's own default timeout (3 s): a slow collector must not make the function fail. */
-export const DEFAULT_HANDLER_FLUSH_MS = 2000;
+const DEFAULT_HANDLER_FLUSH_MS = 2000;
 /** Left to the Lambda runtime after the flush, to return the result before the function's timeout. */
 const LAMBDA_RESERVE_MS = 500;
 // A response already held by an outer withFlush (or an earlier call with the same `res`).
@@ -36,9 +36,10 @@ type Callback = (this: unknown, ...args: unknown[]) => unknown;
 /**
  * Build `withFlush` over an entry's global flush. Serverless platforms freeze the process as
  * soon as the invocation is over, so the wrapper delivers the predictions before that moment:
- * - a Node response among the arguments (`(req, res)` of Vercel, Netlify v1 via frameworks,
- *   Google Cloud Functions, Next.js API routes): `res.end()` is held until the flush is done,
- *   since these platforms end the invocation when the response is finished;
+ * - a Node response among the arguments (`(req, res)` of Vercel Node functions, Google Cloud
+ *   Functions HTTP functions, Next.js API routes): `res.end()` is held until the flush is done,
+ *   since these platforms end the invocation when the response is finished (Cloud Functions:
+ *   "a function invocation finishes once the function returns or otherwise signals completion");
  * - a callback as third argument and no Promise returned (callback-style Lambda, Cloud Functions
  *   background functions): the callback is called after the flush;
  * - otherwise (async Lambda, Netlify and Vercel web handlers, CloudEvent functions): the
@@ -120,7 +121,8 @@ function runAsTask(fn: Callback, self: unknown, args: unknown[]): void {
   });
 }
 
-// flush() never rejects; the guard keeps that promise for a client object of the caller's own.
+// flush() never rejects; the guard keeps the wrapper's promise to the handler even for a client
+// passed in whose flush was replaced by one that throws.
 function safely(flush: () => Promise<unknown>): Promise<unknown> {
   try {
     return Promise.resolve(flush()).catch(() => undefined);
