@@ -20,9 +20,11 @@ import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
 import { attachExitHooks } from "./node-exit.ts";
 import { nodeHttpTransport } from "./node-http.ts";
+import { createWithFlush, type WithFlush } from "./serverless.ts";
 import { createOtlpFormat } from "../src/otlp.ts";
 
 export * from "../src/public.ts";
+export type { FlushHandlerOptions, FlushingHandler, WithFlush } from "./serverless.ts";
 
 /** Options of the Node and Bun entry: {@link AitherOptions} plus signal handling. */
 export interface NodeOptions extends AitherOptions {
@@ -92,3 +94,17 @@ export const stats: GlobalApi["stats"] = api.stats;
 export const wrap: GlobalApi["wrap"] = api.wrap;
 /** The id of the prediction logged for a wrapped call's object result. */
 export const predictionIdOf: GlobalApi["predictionIdOf"] = api.predictionIdOf;
+/**
+ * Wrap a serverless function handler (AWS Lambda, Vercel, Netlify, Google Cloud Functions) so
+ * it flushes, for at most `timeoutMs` (default 2000), before the platform freezes the process:
+ * before the returned Promise settles, before a Lambda callback is called, or before
+ * `res.end()` finishes a Node response. The handler's value or error comes back unchanged; the
+ * flush never throws. See the README section "Serverless functions".
+ * @throws {AitherValidationError} if `handler` is not a function or `timeoutMs` is not a number >= 0.
+ * @example
+ * export const handler = aither.withFlush(async (event, context) => {
+ *   aither.logPrediction({ modelId: "churn-v2", prediction: 0.73 });
+ *   return { statusCode: 200, body: "ok" }; // returned once the prediction is delivered
+ * });
+ */
+export const withFlush: WithFlush = createWithFlush(api.flush);

@@ -7,6 +7,7 @@ import { ROOT, start } from "./harness.ts";
 
 const examples: Record<string, [string, string[]]> = {
   "node-server.mjs": [process.execPath, ["examples/node-server.mjs"]],
+  "serverless-handler.mjs": [process.execPath, ["examples/serverless-handler.mjs"]],
   "bun.ts": [`${ROOT}node_modules/.bin/bun`, ["examples/bun.ts"]],
   "wrap-function.mjs": [process.execPath, ["examples/wrap-function.mjs"]],
   "wrap-tfjs.mjs": [process.execPath, ["examples/wrap-tfjs.mjs"]],
