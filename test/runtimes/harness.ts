@@ -7,11 +7,19 @@ import { type Collector, type FaultOptions, startCollector } from "../../collect
 export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
 export const EXIT_FIXTURE = "test/fixtures/exit-flush.mjs";
 
+/** How to run a script with one runtime: the command and its arguments. */
+export type Launcher = (script: string, args: string[]) => [string, string[]];
+
+/** A launcher for a Node binary other than the one running the tests (test/node-versions/). */
+export const nodeBinary =
+  (path: string): Launcher =>
+  (script, args) => [path, [script, ...args]];
+
 /**
  * The runtimes installed from npm (RUNTIMES.md §4, §5) and how to run a script with each. Deno
  * runs with --cached-only: the tests are offline, and it must not fetch a remote module.
  */
-export const RUNTIMES: Record<"node" | "bun" | "deno" | "deno-sources", (script: string, args: string[]) => [string, string[]]> = {
+export const RUNTIMES: Record<"node" | "bun" | "deno" | "deno-sources", Launcher> = {
   node: (script, args) => [process.execPath, [script, ...args]],
   bun: (script, args) => [`${ROOT}node_modules/.bin/bun`, [script, ...args]],
   deno: (script, args) => [`${ROOT}node_modules/.bin/deno`, ["run", "--cached-only", "--allow-net=127.0.0.1", script, ...args]],
@@ -79,14 +87,15 @@ export function start(cmd: string, args: string[], timeoutMs: number, env: Recor
   return { child, line, done };
 }
 
-/** Run the exit fixture under a runtime against a collector. */
+/** Run the exit fixture under a runtime (by name, or any launcher) against a collector. */
 export function runFixture(
-  runtime: keyof typeof RUNTIMES,
+  runtime: keyof typeof RUNTIMES | Launcher,
   collector: Collector,
   fixture: { count: number; prefix: string; mode?: "natural" | "burst" | "exit" | "wait" | "own-handler"; options?: object; timeoutMs?: number },
 ): Running {
   const args = [collector.url, String(fixture.count), fixture.prefix, fixture.mode ?? "natural", JSON.stringify(fixture.options ?? {})];
-  const [cmd, argv] = RUNTIMES[runtime](EXIT_FIXTURE, args);
+  const launch = typeof runtime === "function" ? runtime : RUNTIMES[runtime];
+  const [cmd, argv] = launch(EXIT_FIXTURE, args);
   return start(cmd, argv, fixture.timeoutMs ?? 20_000);
 }
 
@@ -124,7 +133,7 @@ export function expectEndedByItself(durations: Record<string, number>, name: str
 }
 
 /** The idle case every runtime passes: a client that logged nothing adds no delay to exit. */
-export function idleExitCase(runtime: "node" | "deno", prefix: string, durations: Record<string, number>): () => Promise<void> {
+export function idleExitCase(runtime: "node" | "deno" | Launcher, prefix: string, durations: Record<string, number>): () => Promise<void> {
   return () =>
     withCollector({}, async (collector) => {
       const result = await runFixture(runtime, collector, { count: 0, prefix, timeoutMs: 10_000 }).done;
@@ -135,7 +144,12 @@ export function idleExitCase(runtime: "node" | "deno", prefix: string, durations
 }
 
 /** The collector answers 503 at first: the exit waits and every event arrives once it recovers. */
-export function recoversAt503ExitCase(runtime: "node" | "deno", prefix: string, count: number, durations: Record<string, number>): () => Promise<void> {
+export function recoversAt503ExitCase(
+  runtime: "node" | "deno" | Launcher,
+  prefix: string,
+  count: number,
+  durations: Record<string, number>,
+): () => Promise<void> {
   return () =>
     withCollector({ failFirst: 1e9 }, async (collector) => {
       const run = runFixture(runtime, collector, { count, prefix, options: { shutdownTimeout: 12_000 } });
