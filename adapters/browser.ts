@@ -95,7 +95,7 @@ function evicted(current: AdapterHost | undefined): void {
     else if (!sending.has(entry.id)) {
       owners.delete(entry.id);
       const detail = `localStorage carry-over full (${MAX_CARRY_OVER_BYTES} bytes or the quota): oldest unsent batch discarded`;
-      owner.host.drop([owner.body], "queue_full", dropError(owner.body.count, "queue_full", detail));
+      owner.host.page.drop([owner.body], "queue_full", dropError(owner.body.count, "queue_full", detail));
     }
   }
   if (foreign > 0) {
@@ -140,16 +140,16 @@ function settle(entry: Pick<CarryOverEntry, "id" | "count">, outcome: Outcome, c
   if (outcome.kind === "retry") {
     if (!owner || owner.stored) return false;
     owners.delete(entry.id);
-    owner.host.restore([owner.body]);
+    owner.host.page.restore([owner.body]);
     return true;
   }
   owners.delete(entry.id);
   unstore(entry.id, current ?? owner?.host);
-  if (outcome.kind === "ok") owner?.host.confirm([owner.body]);
-  else if (outcome.kind === "split" && owner) owner.host.restore([owner.body]);
+  if (outcome.kind === "ok") owner?.host.page.confirm([owner.body]);
+  else if (outcome.kind === "split" && owner) owner.host.page.restore([owner.body]);
   else {
     const reason = outcome.kind === "split" ? "too_large" : outcome.reason;
-    if (owner) owner.host.drop([owner.body], reason, unloadError(outcome, owner.body.count, reason, false));
+    if (owner) owner.host.page.drop([owner.body], reason, unloadError(outcome, owner.body.count, reason, false));
     else current?.report(unloadError(outcome, entry.count, reason, true));
   }
   return true;
@@ -201,7 +201,7 @@ export function createBrowserAdapter(): RuntimeAdapter {
     transport: fetchTransport,
     // Timer-path requests also go keepalive while the page's budget allows: a batch in flight
     // when the page closes still arrives, and a Web Worker gets the SPEC's keepalive fetch.
-    keepalive: reserveKeepalive,
+    page: { keepalive: reserveKeepalive },
   };
 }
 
@@ -212,7 +212,7 @@ export function createBrowserAdapter(): RuntimeAdapter {
 function handOffQueue(host: AdapterHost): void {
   // First the queue, with the batches sleeping out a backoff (takeBodies takes them back), then
   // the requests still in flight.
-  const bodies = host.takeBodies(MAX_BEACON_BYTES);
+  const bodies = host.page.takeBodies(MAX_BEACON_BYTES);
   guardInFlight(host);
   if (bodies.length === 0) return;
   const stored = store(bodies, host);
@@ -234,7 +234,7 @@ function handOffQueue(host: AdapterHost): void {
   // Stored left-overs are sent from storage by the next tick, or by the next page load.
   const unkept = left.filter((body) => !stored.has(body.batchId));
   for (const body of unkept) owners.delete(body.batchId);
-  if (unkept.length > 0) host.restore(unkept);
+  if (unkept.length > 0) host.page.restore(unkept);
 }
 
 /**
@@ -243,7 +243,7 @@ function handOffQueue(host: AdapterHost): void {
  * sends the copy (same batch_id: harmless if the request had arrived after all).
  */
 function guardInFlight(host: AdapterHost): void {
-  const fresh = host.inFlightBodies().filter(({ body }) => !guarding.has(body.batchId));
+  const fresh = host.page.inFlightBodies().filter(({ body }) => !guarding.has(body.batchId));
   if (fresh.length === 0) return;
   const kept = store(
     fresh.map(({ body }) => body),

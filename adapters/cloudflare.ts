@@ -49,7 +49,7 @@ export function createWorkerdAdapter(): RuntimeAdapter {
     otlp: createOtlpFormat,
     // workerd forbids I/O on behalf of another request, and a request awaiting a fetch that
     // another request started hangs without an error: each flush waits for its own requests only.
-    isolatedFlush: true,
+    isolate: { perRequestIo: true },
   };
 }
 

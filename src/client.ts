@@ -294,11 +294,7 @@ export class AitherClient {
       flush: (flushOptions) => this.flush(flushOptions),
       report: (error) => this.#reporter.error(error),
       warn: (message) => this.#reporter.warn(message),
-      takeBodies: (maxBytes) => handOff.takeBodies(maxBytes),
-      restore: (bodies) => handOff.restore(bodies),
-      confirm: (bodies) => handOff.confirm(bodies),
-      drop: (bodies, reason, error) => handOff.drop(bodies, reason, error),
-      inFlightBodies: () => handOff.inFlightBodies(),
+      page: handOff,
       abortInFlight: () => this.#delivery.abortInFlight(),
       get pending() {
         queue.settle();

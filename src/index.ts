@@ -16,7 +16,7 @@
 import { AitherClient as CoreClient } from "./client.ts";
 import { createGlobalApi, type GlobalApi } from "./global.ts";
 import type { AitherOptions } from "./options.ts";
-import { createPortableAdapter } from "./runtime.ts";
+import { createPortableAdapter } from "./portable-adapter.ts";
 
 export * from "./public.ts";
 

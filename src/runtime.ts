@@ -1,12 +1,13 @@
+import type { BodyFormat } from "./batch.ts";
 import type { Gzip } from "./compress.ts";
-import { streamGzip } from "./compress.ts";
 import type { AitherError } from "./errors.ts";
 import type { EventKind } from "./events.ts";
-import type { BodyFormat } from "./batch.ts";
-import { createOtlpFormat } from "./otlp.ts";
 import type { TransportFactory } from "./transport.ts";
-import { ofetchTransport } from "./transport-ofetch.ts";
 import type { DropReason, FlushResult } from "./types.ts";
+
+// The seam between the core and the runtime adapters, as types only: what every runtime gives
+// (RuntimeAdapter), what some runtimes add as explicit extensions (PageExtension,
+// IsolateExtension), and the view of a client an adapter gets back (AdapterHost).
 
 /**
  * Queued events taken out as one finished request body, for paths that bypass the sender:
@@ -29,17 +30,16 @@ export interface EncodedBody {
 /** Runtime keys used in the `X-Aither-SDK` header (WinterCG names). */
 export type RuntimeName = "node" | "bun" | "deno" | "browser" | "workerd" | "edge";
 
-/** The narrow view of a client that an adapter gets. */
-export interface AdapterHost {
-  /** Deliver or drop everything queued before the call. Never rejects. */
-  flush(options?: { timeoutMs?: number }): Promise<FlushResult>;
-  /** Route a background problem to onError. Never throws. */
-  report(error: AitherError): void;
-  /** Print a warning through the client's logger (`[aither]` prefix). */
-  warn(message: string): void;
+/**
+ * The page's unload path (see PageExtension): queued events leave as finished bodies for a
+ * keepalive fetch, a beacon or storage, and come back, are confirmed or are dropped by what the
+ * adapter learns of them later.
+ */
+export interface PageHandOff {
   /**
-   * Take queued events out as bodies of at most `maxBytes` each (UTF-8, api_key included).
-   * They leave the queue: hand each to the browser, or give it back with {@link restore}.
+   * Take queued events out as bodies of at most `maxBytes` each (UTF-8, api_key included),
+   * batches sleeping out a backoff included. Hand each to the browser, or give it back with
+   * {@link restore}.
    */
   takeBodies(maxBytes: number): EncodedBody[];
   /** Put back bodies that could not be handed off; they return to the head of the queue. */
@@ -54,9 +54,19 @@ export interface AdapterHost {
   drop(bodies: readonly EncodedBody[], reason: DropReason, error: AitherError | undefined): void;
   /**
    * Bodies of requests in flight that would not outlive the page (sent without keepalive), each
-   * with a promise that settles with its request: keep a copy until then.
+   * with a promise that settles with its batch: keep a copy until then.
    */
   inFlightBodies(): { body: EncodedBody; settled: Promise<unknown> }[];
+}
+
+/** The narrow view of a client that an adapter gets. */
+export interface AdapterHost {
+  /** Deliver or drop everything queued before the call. Never rejects. */
+  flush(options?: { timeoutMs?: number }): Promise<FlushResult>;
+  /** Route a background problem to onError. Never throws. */
+  report(error: AitherError): void;
+  /** Print a warning through the client's logger (`[aither]` prefix). */
+  warn(message: string): void;
   /**
    * Abort the requests in flight (their batches go back to the queue): for an exit hook whose
    * flush timed out, so a hung request does not hold the process past shutdownTimeout.
@@ -66,6 +76,8 @@ export interface AdapterHost {
   readonly pending: number;
   /** The client's `shutdownTimeout`, in ms. */
   readonly shutdownTimeout: number;
+  /** The page's unload path; used by adapters with a {@link PageExtension}. */
+  readonly page: PageHandOff;
 }
 
 /** What a runtime supplies. Everything runtime-specific lives behind this. */
@@ -87,55 +99,30 @@ export interface RuntimeAdapter {
    * leaves it out (its unload path cannot speak OTLP, and pages should not carry the encoder).
    */
   readonly otlp?: (serviceName: string, runtime: RuntimeName) => BodyFormat;
-  /**
-   * True where a flush must never wait on a request another flush started (workerd forbids
-   * I/O across requests): each flush sends what it takes and waits for that only.
-   */
-  readonly isolatedFlush?: boolean;
-  /**
-   * Browser: reserve `bytes` of the page's keepalive budget for a request. A release function
-   * means "send with keepalive: true" (the request may outlive the page; call it when done);
-   * undefined means send normally.
-   */
-  keepalive?(bytes: number): (() => void) | undefined;
+  /** A page's unload rules: its keepalive budget (the adapter hands the queue off through {@link AdapterHost.page}). */
+  readonly page?: PageExtension;
+  /** An isolate's per-request I/O rule (workerd): see {@link IsolateExtension}. */
+  readonly isolate?: IsolateExtension;
 }
 
-type Unrefable = { unref?: () => void };
-
-/** Detect the runtime by its globals, for the header of the portable entry. */
-export function detectRuntime(): RuntimeName {
-  const g = globalThis as Record<string, unknown> & { navigator?: { userAgent?: string }; process?: { versions?: { node?: string } } };
-  if (g.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
-  if (g.Deno !== undefined) return "deno";
-  if (g.Bun !== undefined) return "bun";
-  if (g.process?.versions?.node !== undefined) return "node";
-  if (g.document !== undefined || typeof g.importScripts === "function") return "browser";
-  return "edge";
+/** What a page adds: requests may outlive it only within the page-wide keepalive budget. */
+export interface PageExtension {
+  /**
+   * Reserve `bytes` of the page's keepalive budget for a request. A release function means
+   * "send with keepalive: true" (the request may outlive the page; call it when done); undefined
+   * means send normally, and the core then tracks the batch as one the page could lose (see
+   * {@link PageHandOff.inFlightBodies}).
+   */
+  keepalive(bytes: number): (() => void) | undefined;
 }
 
 /**
- * The portable adapter of the `default` entry: a plain interval timer (unref'd where the
- * handle allows it), CompressionStream gzip, no lifecycle hooks.
+ * What an isolate adds (workerd): I/O belongs to the request that started it. A request awaiting
+ * a fetch that another request started hangs without an error, a promise resolved across
+ * requests is cancelled, and an invocation's fetches end with it. So under this rule: a flush
+ * sends with requests of its own and waits for those only; nothing is sent in the background
+ * (full batches wait for the invocation's flush); no request is aborted or woken from another.
  */
-export function createPortableAdapter(name: RuntimeName = detectRuntime()): RuntimeAdapter {
-  return {
-    name,
-    startTimer(tick, intervalMs) {
-      const timer = setInterval(tick, intervalMs) as unknown as Unrefable;
-      timer.unref?.();
-      return () => clearInterval(timer as unknown as number);
-    },
-    sleepUnref(ms) {
-      return new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms) as unknown as Unrefable;
-        timer.unref?.();
-      });
-    },
-    attach() {
-      return () => {};
-    },
-    gzip: streamGzip(),
-    transport: ofetchTransport,
-    otlp: createOtlpFormat,
-  };
+export interface IsolateExtension {
+  readonly perRequestIo: true;
 }

@@ -68,7 +68,8 @@ export class Drain {
 
   #mayStart(): boolean {
     const gate = this.#gate;
-    return !gate.stopped && !this.#held && Date.now() >= gate.pausedUntil && this.#a.sleeps.backgroundCount === 0;
+    // An isolate sends nothing in the background: its I/O would belong to no invocation's flush.
+    return !this.#p.runtime.isolate && !gate.stopped && !this.#held && Date.now() >= gate.pausedUntil && this.#a.sleeps.backgroundCount === 0;
   }
 
   #fullBytes(): number {

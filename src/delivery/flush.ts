@@ -23,12 +23,12 @@ export async function flushUpTo(f: FlushParts, upTo: number, deadline: number): 
   const { queue, runtime } = parts;
   const mode = { kind: "foreground", deadline, upTo } as const;
   gate.foreground++;
-  // Not under isolatedFlush: a waker resolves a promise another request made, and workerd warns
-  // and cancels continuations when one request resolves a promise of another that has ended.
-  if (!runtime.isolatedFlush) sleeps.wakeBackground();
+  // Not in an isolate: a waker resolves a promise another request made, and workerd warns and
+  // cancels continuations when one request resolves a promise of another that has ended.
+  if (!runtime.isolate) sleeps.wakeBackground();
   try {
     for (;;) {
-      if (runtime.isolatedFlush) {
+      if (runtime.isolate) {
         // Only this flush's own requests are awaited: workerd cancels the I/O of an invocation
         // that ended, and requests of other flushes are theirs to finish.
         if (queue.countUpTo(upTo) > 0) await drain.foreground(mode);

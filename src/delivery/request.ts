@@ -73,15 +73,15 @@ export class Requests {
     }
     // Closed while this body was being compressed: no new request after close().
     if (this.#gate.stopped) return { kind: "retry", message: "the client closed" };
-    const release = runtime.keepalive?.(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
-    // No abort under isolatedFlush: a controller made in one request may not be used by another
-    // in workerd (and each invocation's fetches end with it anyway).
-    const controller = runtime.isolatedFlush ? undefined : new AbortController();
+    const release = runtime.page?.keepalive(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
+    // No abort in an isolate: a controller made in one request may not be used by another (and
+    // each invocation's fetches end with it anyway).
+    const controller = runtime.isolate ? undefined : new AbortController();
     if (controller) this.#controllers.add(controller);
     const sending = this.#p.transport({ url: this.#urls[batch.kind], body, headers, keepalive: release !== undefined, signal: controller?.signal });
     if (controller) void sending.finally(() => this.#controllers.delete(controller));
     if (release) void sending.finally(release);
-    else if (runtime.keepalive) {
+    else if (runtime.page) {
       // Without keepalive this request dies with the page (see HandOff.inFlightBodies), until
       // the batch settles, not just this attempt: after a failure it sleeps in memory.
       const until = settled ?? sending;

@@ -13,14 +13,10 @@ const host: AdapterHost = {
   flush: async () => ({ ok: true, sent: 0, dropped: 0, pending: 0 }),
   report: () => {},
   warn: () => {},
-  takeBodies: () => [],
-  restore: () => {},
-  confirm: () => {},
-  drop: () => {},
-  inFlightBodies: () => [],
   abortInFlight: () => {},
   pending: 0,
   shutdownTimeout: 1000,
+  page: { takeBodies: () => [], restore: () => {}, confirm: () => {}, drop: () => {}, inFlightBodies: () => [] },
 };
 
 /** One listener: where it listens ("process:exit", "document:visibilitychange", ...) and the function. */

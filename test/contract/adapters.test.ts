@@ -1,7 +1,7 @@
 import { createBrowserAdapter } from "../../adapters/browser.ts";
 import { createWorkerdAdapter } from "../../adapters/cloudflare.ts";
 import { createNodeAdapter } from "../../adapters/node.ts";
-import { createPortableAdapter } from "../../src/runtime.ts";
+import { createPortableAdapter } from "../../src/portable-adapter.ts";
 import { runAdapterContract } from "./adapter.ts";
 
 // Deno's adapter needs the Deno global; test/runtimes/deno.test.ts runs it in Deno.

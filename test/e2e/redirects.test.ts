@@ -6,7 +6,7 @@ import { AitherClient as CoreClient } from "../../src/client.ts";
 import { AitherHttpError, type AitherError } from "../../src/errors.ts";
 import { AitherClient as PortableClient } from "../../src/index.ts";
 import type { AitherOptions } from "../../src/options.ts";
-import { createPortableAdapter } from "../../src/runtime.ts";
+import { createPortableAdapter } from "../../src/portable-adapter.ts";
 import { fetchTransport } from "../../src/transport.ts";
 import type { DropReason } from "../../src/types.ts";
 import { logMany } from "./helpers.ts";
