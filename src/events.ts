@@ -1,5 +1,5 @@
 import { invalid } from "./errors.ts";
-import { DEFAULT_TENSOR_LIMITS, normalize, readEstimate, resetEstimate } from "./normalize.ts";
+import { DEFAULT_TENSOR_LIMITS, normalize } from "./normalize.ts";
 import type { TensorLimits } from "./tensor.ts";
 import type { DropCounts, WireLabel, WirePrediction } from "./types.ts";
 
@@ -57,7 +57,7 @@ export interface QueuedEvent {
    * JSON), so a queued event costs its text, not its objects as well.
    */
   wire: WirePrediction | WireLabel | undefined;
-  /** Estimated serialized bytes until serialized, then exact UTF-8 bytes. */
+  /** UTF-8 bytes of `json`; 0 until serialized (the queue counts an event once it is). */
   bytes: number;
   /** The serialized event, set once by the batcher. */
   json: string | undefined;
@@ -77,8 +77,6 @@ export interface RetriedBatch {
 
 /** Longest `modelId`, in characters. */
 export const MAX_MODEL_ID = 256;
-// id, keys, timestamp and punctuation of a wire event, before features and metadata.
-const BASE_BYTES = 140;
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -147,7 +145,6 @@ export function createPrediction(
   limits: TensorLimits = DEFAULT_TENSOR_LIMITS,
   time: number = parseTimestamp(input.timestamp, "timestamp"),
 ): QueuedEvent {
-  resetEstimate();
   const wire: WirePrediction = {
     id,
     model_id: input.modelId,
@@ -160,8 +157,7 @@ export function createPrediction(
     latency_ms: Number.isFinite(input.latencyMs) ? input.latencyMs : undefined,
     timestamp: "",
   };
-  const bytes = BASE_BYTES + input.modelId.length + readEstimate();
-  return { kind: "prediction", seq, time, wire, bytes, json: undefined, retryOf: undefined };
+  return { kind: "prediction", seq, time, wire, bytes: 0, json: undefined, retryOf: undefined };
 }
 
 /** Validate a label input; returns its epoch ms. */
@@ -184,7 +180,6 @@ export function createLabel(
   limits: TensorLimits = DEFAULT_TENSOR_LIMITS,
   time: number = parseTimestamp(input.timestamp, "timestamp"),
 ): QueuedEvent {
-  resetEstimate();
   const wire: WireLabel = {
     id,
     prediction_id: input.predictionId,
@@ -192,6 +187,5 @@ export function createLabel(
     metadata: input.metadata === undefined ? undefined : (normalize(input.metadata, limits) as Record<string, unknown>),
     timestamp: "",
   };
-  const bytes = BASE_BYTES + input.predictionId.length + readEstimate();
-  return { kind: "label", seq, time, wire, bytes, json: undefined, retryOf: undefined };
+  return { kind: "label", seq, time, wire, bytes: 0, json: undefined, retryOf: undefined };
 }

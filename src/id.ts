@@ -27,12 +27,6 @@ function refill(): void {
   next = 0;
 }
 
-function writeByte(i: number, b: number): void {
-  const at = AT[i] as number;
-  ascii[at] = HEX[b * 2] as number;
-  ascii[at + 1] = HEX[b * 2 + 1] as number;
-}
-
 // RFC 9562 section 6.2, method 2 ("monotonic random"): within one millisecond, the 74 random bits
 // of the previous id plus a random step of 1 to 65,536. Ids of one millisecond then sort in
 // creation order and differ in their last digits only, which gzip exploits: a burst's batch
@@ -63,6 +57,9 @@ function step(): void {
   }
 }
 
+const bytes = new Uint8Array(16);
+const view = new DataView(bytes.buffer);
+
 /** A time-ordered UUID v7 (RFC 9562), as a flat 36-character string. */
 export function createId(now: number = Date.now()): string {
   if (now === lastMs) step();
@@ -70,24 +67,20 @@ export function createId(now: number = Date.now()): string {
     lastMs = now;
     reseed();
   }
-  // 48-bit big-endian milliseconds: the high 16 bits, then the low 32 (bit operations are 32-bit).
+  // 48-bit big-endian milliseconds (bit operations are 32-bit: the top 16 bits by division).
   const high = Math.floor(now / 0x1_0000_0000);
-  const low = now >>> 0;
-  writeByte(0, (high >>> 8) & 0xff);
-  writeByte(1, high & 0xff);
-  writeByte(2, low >>> 24);
-  writeByte(3, (low >>> 16) & 0xff);
-  writeByte(4, (low >>> 8) & 0xff);
-  writeByte(5, low & 0xff);
-  writeByte(6, 0x70 | (randA >>> 8)); // version 7
-  writeByte(7, randA & 0xff);
-  writeByte(8, 0x80 | (randHigh >>> 24)); // variant 10
-  writeByte(9, (randHigh >>> 16) & 0xff);
-  writeByte(10, (randHigh >>> 8) & 0xff);
-  writeByte(11, randHigh & 0xff);
-  writeByte(12, randLow >>> 24);
-  writeByte(13, (randLow >>> 16) & 0xff);
-  writeByte(14, (randLow >>> 8) & 0xff);
-  writeByte(15, randLow & 0xff);
+  bytes[0] = high >>> 8;
+  bytes[1] = high;
+  view.setUint32(2, now >>> 0);
+  bytes[6] = 0x70 | (randA >>> 8); // version 7
+  bytes[7] = randA;
+  view.setUint32(8, (0x80000000 | randHigh) >>> 0); // variant 10
+  view.setUint32(12, randLow);
+  for (let i = 0; i < 16; i++) {
+    const at = AT[i] as number;
+    const b = bytes[i] as number;
+    ascii[at] = HEX[b * 2] as number;
+    ascii[at + 1] = HEX[b * 2 + 1] as number;
+  }
   return decoder.decode(ascii);
 }

@@ -48,32 +48,13 @@ export function normalize(value: unknown, tensorLimits: TensorLimits = DEFAULT_T
   }
 }
 
-/**
- * Rough serialized size, in bytes, of everything normalised since the last reset: bounds the
- * queue's memory without serializing on the caller's path.
- */
-let estimatedBytes = 0;
-
-/** Start a new size estimate. */
-export function resetEstimate(): void {
-  estimatedBytes = 0;
-}
-
-/** The size estimate accumulated since {@link resetEstimate}. */
-export function readEstimate(): number {
-  return estimatedBytes;
-}
-
 function copyValue(value: unknown): unknown {
   switch (typeof value) {
     case "string":
-      estimatedBytes += (value as string).length + 3;
       return value;
     case "boolean":
-      estimatedBytes += 5;
       return value;
     case "number":
-      estimatedBytes += 12;
       return Number.isFinite(value) ? value : null;
     case "object":
       return value === null ? null : copyObject(value as object);
@@ -98,7 +79,6 @@ function copyObject(obj: object): unknown {
   }
   const tensor = asTensor(obj);
   if (tensor) {
-    estimatedBytes += 80 + Math.min(extentOf(tensor.shape), maxWhole) * 12;
     return tensorToJson(tensor, limits, copyValue);
   }
   if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return copyToJSON(obj);
@@ -135,22 +115,16 @@ function copyPlain(obj: Record<string, unknown>): Record<string, unknown> {
     const v = out[key];
     switch (typeof v) {
       case "string":
-        estimatedBytes += key.length + (v as string).length + 6;
+      case "boolean":
         break;
       case "number":
-        estimatedBytes += key.length + 16;
         if ((v as number) - (v as number) !== 0) out[key] = null; // NaN, Infinity
         break;
-      case "boolean":
-        estimatedBytes += key.length + 9;
-        break;
       case "object":
-        estimatedBytes += key.length + 4;
         if (v !== null) out[key] = copyObject(v as object);
         break;
       case "bigint":
         out[key] = copyValue(v);
-        estimatedBytes += key.length + 4;
         break;
       default:
         if (v !== undefined) out[key] = undefined; // function, symbol
@@ -168,7 +142,6 @@ function copyArray(arr: unknown[]): unknown {
   if (n > maxWhole || (typeof first === "object" && isList(first))) {
     const { shape, dtype } = arrayShape(arr);
     if (extentOf(shape) > maxWhole) {
-      estimatedBytes += 80 + maxWhole * 12;
       const out = summary(dtype, shape, sample(arr, shape, false, limits, copyValue));
       ancestors.pop();
       return out;
@@ -209,11 +182,9 @@ function copyView(view: ArrayBufferView): unknown {
   const n = arr.length;
   if (n > maxWhole) {
     // Reads only the sampled values: a million-element Float32Array is not copied.
-    estimatedBytes += 80 + maxWhole * 12;
     return summary(viewDtype(view), [n], sample(arr, [n], true, limits, copyValue));
   }
   const out = new Array<unknown>(n);
-  estimatedBytes += n * 12;
   if (n > 0 && typeof arr[0] === "bigint") {
     for (let i = 0; i < n; i++) out[i] = String(arr[i]);
   } else if (view instanceof Float32Array || view instanceof Float64Array) {

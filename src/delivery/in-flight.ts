@@ -15,11 +15,6 @@ export class InFlight {
     return this.#events;
   }
 
-  /** The batches being delivered (the browser keeps copies of some). */
-  batches(): IterableIterator<Batch> {
-    return this.#batches.values();
-  }
-
   /**
    * Track a batch while `deliver` runs. `deliver` gets a promise that resolves when the batch is
    * settled, known before its first request starts. Resolves to what `deliver` resolved to;
