@@ -8,7 +8,7 @@ import { normalize } from "./normalize.ts";
 import { type AitherOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { EventQueue } from "./queue.ts";
 import { createReporter, type Reporter } from "./report.ts";
-import type { AdapterHost, RuntimeAdapter } from "./runtime.ts";
+import type { RuntimeAdapter } from "./runtime.ts";
 import { Stats } from "./stats.ts";
 import type { TensorLimits } from "./tensor.ts";
 import type { AitherStats, FlushResult, WireEvent } from "./types.ts";
@@ -103,7 +103,7 @@ export class AitherClient {
       return;
     }
     if (o.enableBackground) this.#stopTimer = adapter.startTimer(() => this.#tick(), o.flushInterval);
-    this.#detach = adapter.attach(this.#host());
+    this.#detach = adapter.attach(this.#delivery.adapterHost((flushOptions) => this.flush(flushOptions)));
   }
 
   get #queueFullDetail(): string {
@@ -282,26 +282,6 @@ export class AitherClient {
       report: (error) => this.#reporter.error(error),
       sampled: () => {
         this.#stats.sampled++;
-      },
-    };
-  }
-
-  #host(): AdapterHost {
-    const { handOff, inFlight } = this.#delivery;
-    const queue = this.#queue;
-    const options = this.#options;
-    return {
-      flush: (flushOptions) => this.flush(flushOptions),
-      report: (error) => this.#reporter.error(error),
-      warn: (message) => this.#reporter.warn(message),
-      page: handOff,
-      abortInFlight: () => this.#delivery.abortInFlight(),
-      get pending() {
-        queue.settle();
-        return queue.length + inFlight.events;
-      },
-      get shutdownTimeout() {
-        return options.shutdownTimeout;
       },
     };
   }

@@ -1,5 +1,6 @@
 import { AITHER_FORMAT, type BodyFormat, type SerializeContext, serializeEvent } from "../batch.ts";
 import type { QueuedEvent } from "../events.ts";
+import type { AdapterHost } from "../runtime.ts";
 import type { AttemptParts } from "./attempt.ts";
 import { Drain } from "./drain.ts";
 import { flushUpTo } from "./flush.ts";
@@ -58,6 +59,26 @@ export class Delivery {
   /** Deliver or drop every event with `seq <= upTo` by `deadline`; resolves to how many are left. */
   flushUpTo(upTo: number, deadline: number): Promise<number> {
     return flushUpTo({ parts: this.#parts, gate: this.gate, drain: this.drain, inFlight: this.inFlight, sleeps: this.#sleeps }, upTo, deadline);
+  }
+
+  /** The view of the client that its runtime adapter gets; `flush` is the client's own. */
+  adapterHost(flush: AdapterHost["flush"]): AdapterHost {
+    const { queue, reporter, options } = this.#parts;
+    const inFlight = this.inFlight;
+    return {
+      flush,
+      report: (error) => reporter.error(error),
+      warn: (message) => reporter.warn(message),
+      page: this.handOff,
+      abortInFlight: () => this.abortInFlight(),
+      get pending() {
+        queue.settle();
+        return queue.length + inFlight.events;
+      },
+      get shutdownTimeout() {
+        return options.shutdownTimeout;
+      },
+    };
   }
 
   /** Abort the requests in flight: their batches fail now (back to the queue, or dropped after close()). */
