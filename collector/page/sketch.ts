@@ -66,8 +66,8 @@ export class NumberHistogram {
     this.min = Math.min(this.min, value);
     this.max = Math.max(this.max, value);
     if (this.#width === 0) {
-      // The first value picks a width near 1/8 of its own size, so its neighbours spread out.
-      this.#width = value === 0 ? 1e-3 : 2 ** Math.floor(Math.log2(Math.abs(value) / 8));
+      // The first value picks a fine width (about 1/64 of itself); a wider spread widens it.
+      this.#width = value === 0 ? 2 ** -10 : 2 ** Math.floor(Math.log2(Math.abs(value) / 64));
       this.#start = (Math.floor(value / this.#width) - BINS / 2) * this.#width;
     }
     while (value < this.#start || value >= this.#start + BINS * this.#width) this.#widen(value < this.#start);

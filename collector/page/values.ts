@@ -39,7 +39,12 @@ export function tensorOf(value: unknown): TensorSummary | undefined {
 /** A short one-line text for a table cell: tensors as dtype and shape, the rest as compact JSON. */
 export function preview(value: unknown, maxChars = 80): string {
   const tensor = tensorOf(value);
-  const text = tensor ? `tensor ${tensor.dtype} [${tensor.shape.join(", ")}]` : typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+  const text = tensor
+    ? `tensor ${tensor.dtype} [${tensor.shape.join(", ")}]`
+    : typeof value === "string"
+      ? value
+      : // Six significant digits: enough to tell values apart in a table; the event view shows all.
+        (JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v)) ?? "");
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }
 

@@ -15,7 +15,7 @@ export function showEvent(dialog, body, data) {
       ([k]) => !["id", "model_id", "model_version", "environment", "timestamp", "latency_ms", "prediction", "features", "metadata"].includes(k),
     ),
   );
-  body.replaceChildren(
+  const parts = [
     h("h3", {}, p.model_id, h("small", {}, [p.model_version && ` v${p.model_version}`, p.environment && ` · ${p.environment}`].filter(Boolean).join(""))),
     h(
       "dl",
@@ -34,7 +34,8 @@ export function showEvent(dialog, body, data) {
         ? h("p", { class: "hint" }, "no label for this prediction yet")
         : h("div", {}, ...data.labels.map((l) => h("div", { class: "label-event" }, value(l.label), h("small", {}, `${l.id} · ${l.timestamp ?? ""}`)))),
     ),
-  );
+  ];
+  body.replaceChildren(...parts.filter((part) => part !== null));
   if (!dialog.open) dialog.showModal();
 }
 
@@ -65,23 +66,22 @@ function value(v) {
   if (v !== null && typeof v === "object" && !Array.isArray(v) && JSON.stringify(v).includes('"_tensor"')) {
     return h("dl", { class: "fields" }, ...Object.entries(v).flatMap(([k, child]) => [h("dt", {}, k), h("dd", {}, value(child))]));
   }
-  return h("pre", {}, typeof v === "string" ? v : JSON.stringify(v, null, 2));
+  if (v === null || typeof v !== "object") return h("code", {}, typeof v === "string" ? v : String(v));
+  return h("pre", {}, JSON.stringify(v, null, 2));
 }
 
 /** @param {{ dtype?: string, shape: number[], sample?: unknown, truncated?: boolean }} t */
 function tensorView(t) {
-  const rows = Array.isArray(t.sample) ? t.sample : [];
-  const table = h(
-    "table",
-    { class: "sample" },
-    h(
-      "tbody",
-      {},
-      ...rows.map((row) =>
-        h("tr", {}, ...(Array.isArray(row) ? row : [row]).map((cell) => h("td", { class: typeof cell === "string" ? "more" : "" }, fmt(cell)))),
-      ),
-    ),
-  );
+  const sample = Array.isArray(t.sample) ? t.sample : [];
+  const more = (/** @type {unknown} */ v) => (typeof v === "string" ? "more" : "");
+  // A 1-D sample wraps like text; a 2-D one is a table of rows and columns.
+  const body = sample.some(Array.isArray)
+    ? h(
+        "table",
+        { class: "sample" },
+        h("tbody", {}, ...sample.map((row) => h("tr", {}, ...(Array.isArray(row) ? row : [row]).map((v) => h("td", { class: more(v) }, fmt(v)))))),
+      )
+    : h("div", { class: "sample-values" }, ...sample.map((v) => h("span", { class: more(v) }, fmt(v))));
   return h(
     "div",
     { class: "tensor", "data-tensor": "" },
@@ -94,7 +94,7 @@ function tensorView(t) {
       h("span", { "data-tensor-field": "shape" }, `[${t.shape.join(", ")}]`),
       t.truncated ? h("span", { class: "hint" }, " · sample of the leading values") : null,
     ),
-    rows.length > 0 ? table : h("p", { class: "hint" }, "no sample (values not on the CPU)"),
+    sample.length > 0 ? h("div", { class: "sample-scroll" }, body) : h("p", { class: "hint" }, "no sample (values not on the CPU)"),
   );
 }
 

@@ -97,7 +97,7 @@ function figure(name, value, detail, detailKey, key = name) {
 function agreement(labels) {
   if (labels.accuracy && !labels.mae)
     return figure("accuracy", percent(labels.accuracy.value), `over ${count(labels.accuracy.n)} labels`, "accuracy-n", "accuracy");
-  if (labels.mae && !labels.accuracy) return figure("mean abs. error", num(labels.mae.value), `over ${count(labels.mae.n)} labels`, "mae-n", "mae");
+  if (labels.mae && !labels.accuracy) return figure("abs. error", num(labels.mae.value), `mean over ${count(labels.mae.n)} labels`, "mae-n", "mae");
   if (labels.mae && labels.accuracy) {
     return figure("accuracy", percent(labels.accuracy.value), `MAE ${num(labels.mae.value)} (${count(labels.mae.n)} number labels)`, "mae", "accuracy");
   }
