@@ -123,9 +123,9 @@ export class ClassCounts {
 
   /** The `n` largest classes, largest first, then "(other)" summing the rest. */
   top(n: number): Array<[string, number]> {
-    const sorted = [...this.#counts].sort((a, b) => b[1] - a[1]);
+    const sorted = [...this.#counts].filter(([name]) => name !== OTHER_CLASS).sort((a, b) => b[1] - a[1]);
     const shown = sorted.slice(0, n);
-    const rest = sorted.slice(n).reduce((sum, [, c]) => sum + c, 0);
+    const rest = sorted.slice(n).reduce((sum, [, c]) => sum + c, this.#counts.get(OTHER_CLASS) ?? 0);
     if (rest > 0) shown.push([OTHER_CLASS, rest]);
     return shown;
   }
