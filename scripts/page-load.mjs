@@ -112,12 +112,46 @@ try {
     return performance.now() - loadStart;
   };
   const coldMs = await open(page);
-  const pageMs = await open(await browser.newPage({ viewport: { width: 1280, height: 900 } }));
+  await page.close();
+  const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageMs = await open(tab);
   const apiStart = performance.now();
   await (await fetch(`${second.url}/v1/page/overview`)).json();
   const overviewMs = performance.now() - apiStart;
-  const shown = await page.locator('[data-total="predictions"] dd').textContent();
-  const rows = await page.locator("#latest tbody tr").count();
+  const shown = await tab.locator('[data-total="predictions"] dd').textContent();
+  const rows = await tab.locator("#latest tbody tr").count();
+
+  // 5,000 predictions a second for 5 s into the open page: the longest gap between two frames
+  // (the page's main thread blocked) and whether the table kept up.
+  await tab.evaluate(() => {
+    const state = { maxGap: 0, last: performance.now(), on: true };
+    Object.assign(window, { frames: state });
+    const tick = (now) => {
+      state.maxGap = Math.max(state.maxGap, now - state.last);
+      state.last = now;
+      if (state.on) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const cdp = await tab.context().newCDPSession(tab);
+  await cdp.send("Performance.enable");
+  // Wall time the renderer's main thread spent in tasks (script, style, layout, paint).
+  const busy = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
+  const busyBefore = await busy();
+  const burstStart = performance.now();
+  for (let i = 0; i < 50; i++) {
+    await post(second.url, "/v1/predictions/batch", predictionBatch(count + i * 500, 500));
+    const due = burstStart + (i + 1) * 100;
+    if (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+  }
+  const burstSeconds = (performance.now() - burstStart) / 1000;
+  const lastId = `p-${count + 50 * 500 - 1}`;
+  await tab.waitForSelector(`#latest tbody tr[data-id="${lastId}"]`, { timeout: 10_000 });
+  const rendererBusy = (await busy()) - busyBefore;
+  const maxFrameGapMs = await tab.evaluate(() => {
+    window.frames.on = false;
+    return Math.round(window.frames.maxGap);
+  });
   await browser.close();
   const afterPage = await stats(second.url);
   await stop(second.child);
@@ -139,6 +173,9 @@ try {
     overviewRouteMs: Math.round(overviewMs),
     pageShows: shown,
     pageRows: rows,
+    burstPerSecond: Math.round(25_000 / burstSeconds),
+    burstMaxFrameGapMs: maxFrameGapMs,
+    burstRendererBusyShare: Number((rendererBusy / burstSeconds).toFixed(2)),
   };
   console.log(`collector page at ${count.toLocaleString("en-US")} predictions (${result.labels.toLocaleString("en-US")} labels, file ${result.fileMB} MB):`);
   console.log(
@@ -152,6 +189,9 @@ try {
     `  page first load (navigation to first render): ${result.pageFirstLoadMs} ms (${result.pageColdBrowserMs} ms as a fresh browser's first tab); it shows ${shown} predictions, ${rows} rows`,
   );
   console.log(`  GET /v1/page/overview: ${result.overviewRouteMs} ms`);
+  console.log(
+    `  live at ${result.burstPerSecond.toLocaleString("en-US")} predictions/s for 5 s: the newest row reached the table; the page's main thread was busy ${Math.round(result.burstRendererBusyShare * 100)}% of the time, longest frame gap ${maxFrameGapMs} ms`,
+  );
   console.log(`  collector after reload and page: heap ${result.reloadedHeapMB} MB, RSS ${result.reloadedRssMB} MB`);
   console.log(JSON.stringify(result));
 } finally {

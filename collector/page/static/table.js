@@ -10,32 +10,42 @@ const MAX_ROWS = 100;
  * @param {(id: string) => void} open
  */
 export function createTable(body, empty, open) {
-  /** @type {any[]} */
-  let rows = [];
+  /** @type {any[]} rows to add on the next frame, newest first */
+  let pending = [];
+  let replace = false;
   let scheduled = false;
 
+  // New rows are put on top and the oldest taken off the bottom: the rows already shown are
+  // not rebuilt, so thousands of events a second cost only the rows that arrive.
   const render = () => {
     scheduled = false;
-    body.replaceChildren(...rows.map((row) => rowElement(row, open)));
-    empty.hidden = rows.length > 0;
-  };
-  // At thousands of events a second messages come four times a second; draw once per frame.
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(render);
+    const fresh = pending.slice(0, MAX_ROWS).map((row) => rowElement(row, open));
+    pending = [];
+    if (replace) body.replaceChildren(...fresh);
+    else body.prepend(...fresh);
+    replace = false;
+    while (body.rows.length > MAX_ROWS) body.rows[body.rows.length - 1]?.remove();
+    empty.hidden = body.rows.length > 0;
   };
 
   return {
     /**
      * Take the rows of a stream message, newest first.
      * @param {any[]} incoming
-     * @param {boolean} replace the first message of a stream: its rows are the whole table
+     * @param {boolean} replaceAll the first message of a stream: its rows are the whole table
      */
-    update(incoming, replace) {
-      if (!replace && incoming.length === 0) return;
-      rows = replace ? incoming.slice(0, MAX_ROWS) : [...incoming, ...rows].slice(0, MAX_ROWS);
-      schedule();
+    update(incoming, replaceAll) {
+      if (!replaceAll && incoming.length === 0) return;
+      if (replaceAll) {
+        pending = incoming;
+        replace = true;
+      } else {
+        pending = [...incoming, ...pending].slice(0, MAX_ROWS);
+      }
+      if (scheduled) return;
+      scheduled = true;
+      // Messages come four times a second at most; draw once per frame.
+      requestAnimationFrame(render);
     },
   };
 }
