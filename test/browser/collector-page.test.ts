@@ -147,7 +147,7 @@ describe("the collector's page", () => {
     expect(await res.json()).toEqual({ accepted: 0, duplicates: 1 });
     await expect.poll(() => page.locator('[data-total="dropped by clients"] dd').textContent()).toBe("5 queue_full 4, too_large 1");
     expect(await page.locator('[data-total="duplicates"] dd').textContent()).toBe("1");
-    expect(await figure("churn-classifier", "duplicates").textContent()).toBe("1 duplicates");
+    expect(await figure("churn-classifier", "duplicates").textContent()).toBe("1 duplicate");
   });
 
   it("filters the table by model and by text, and exports what the filter shows as CSV and JSONL", async () => {

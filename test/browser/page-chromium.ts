@@ -40,4 +40,4 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Where tests write screenshots and other artifacts (git-ignored). */
-export const ARTIFACTS = new URL("../artifacts/", import.meta.url);
+export const ARTIFACTS: URL = new URL("../artifacts/", import.meta.url);

@@ -45,7 +45,7 @@ describe("aither collector CLI", () => {
     const proc = run(["collector", "--port", "0"], cwd);
     const [, url, data] = await proc.line(/listening on (http:\/\/127\.0\.0\.1:(?!0\b)\d+) \(data: (.+)\)/);
     expect(data).toBe(join(cwd, ".aither", "collector.jsonl"));
-    await proc.line(new RegExp(`collector page: ${url.replace(/[.]/g, "\\.")}/ \\(`));
+    await proc.line(new RegExp(`collector page: ${String(url).replace(/[.]/g, "\\.")}/ \\(`));
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const batch = { batch_id: "b", sent_at: "x", predictions: [{ id: "p", model_id: "m", prediction: 1 }] };
     const res = await fetch(`${url}/v1/predictions/batch`, { method: "POST", body: JSON.stringify(batch) });

@@ -52,7 +52,7 @@ function groupCard(g) {
     h(
       "div",
       { class: "figures" },
-      figure("predictions", count(g.predictions), g.duplicates ? `${count(g.duplicates)} duplicates` : "no duplicates", "duplicates"),
+      figure("predictions", count(g.predictions), `${count(g.duplicates)} duplicate${g.duplicates === 1 ? "" : "s"}`, "duplicates"),
       h(
         "div",
         { class: "figure wide" },
@@ -60,7 +60,13 @@ function groupCard(g) {
         h("span", { class: "value", "data-figure": "per-second" }, num(perSecond)),
         rateChart(g.rate),
       ),
-      figure("latency p50", ms(g.latency.p50), `p95 ${ms(g.latency.p95)} · p99 ${ms(g.latency.p99)}`, "p95-p99", "p50"),
+      figure(
+        "latency p50",
+        ms(g.latency.p50),
+        g.latency.count ? `p95 ${num(g.latency.p95)} · p99 ${num(g.latency.p99)} ms` : "no latency_ms sent",
+        "p95-p99",
+        "p50",
+      ),
       figure("labelled", percent(labels.coverage), `${count(labels.labelled)} of ${count(g.predictions)}`, "labelled", "coverage"),
       agreement(labels),
     ),
