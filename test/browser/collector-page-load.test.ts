@@ -26,3 +26,15 @@ it(`loads the page of a collector restarted on a file of ${COUNT.toLocaleString(
   expect(result.pageShows).toBe(COUNT.toLocaleString("en-US"));
   expect(result.pageRows).toBe(100);
 }, 600_000);
+
+it("serves the page from the built CommonJS entry too (it finds its files through the import.meta.url shim)", async () => {
+  const script = `const { startCollector } = require("./dist/collector/index.cjs");
+startCollector({ port: 0 }).then(async (c) => { const res = await fetch(c.pageUrl); const js = await fetch(c.url + "/page/app.js"); console.log(res.status, js.status, (await res.text()).includes("/page/app.js")); await c.close(); });`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+  expect(out.trim()).toBe("200 200 true");
+});
