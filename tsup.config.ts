@@ -17,4 +17,6 @@ export default defineConfig({
   target: "es2022",
   sourcemap: false,
   splitting: true,
+  // import.meta.url in the CommonJS build (the collector finds its page files with it); unused elsewhere.
+  shims: true,
 });

@@ -6,7 +6,8 @@ import { type CollectorOptions, startCollector } from "./server.ts";
 
 const USAGE = `Usage: aither collector [options]
 
-Run a local aither ingest server (wire protocol v1) that stores events in a file.
+Run a local aither ingest server (wire protocol v1) that stores events in a file,
+with a live page of what arrived at its root URL.
 
 Options:
   --port N           port to listen on; 0 picks a free one (default 4318)
@@ -95,6 +96,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(`aither collector listening on ${collector.url} (data: ${dataFile ?? "memory only"})\n`);
+  const keyHint = options.apiKeys?.length ? "?key=<your --api-key>" : "";
+  process.stdout.write(`aither collector page: ${collector.pageUrl}${keyHint} (predictions, latency, labels and drops, live)\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -19,5 +19,7 @@ export type { FaultDecision, FaultOptions, Faults } from "./faults.ts";
 export { createFaults, validateFaults } from "./faults.ts";
 export type { Collector, CollectorOptions, RequestRecord } from "./server.ts";
 export { startCollector } from "./server.ts";
-export type { AddResult, EventBatch, EventKind, ReadFilter, Store, StoredEvent, StoredLine, StoreOptions } from "./store.ts";
+export type { GroupView } from "./page/group-stats.ts";
+export type { OverviewView } from "./page/overview.ts";
+export type { AddResult, EventBatch, EventKind, ReadFilter, Store, StoredEvent, StoredLine, StoreObserver, StoreOptions } from "./store.ts";
 export { createStore, UnstorableEventError } from "./store.ts";

@@ -11,7 +11,8 @@ const DEFAULT_LIMIT = 100;
 /**
  * Answer the GET routes that read the store back, or `undefined` for any other path.
  * `GET /v1/predictions?model_id=&limit=`, `GET /v1/labels?prediction_id=&limit=` (newest last,
- * limit 100 by default; an empty `model_id` or `prediction_id` means no filter) and `GET /v1/stats`.
+ * limit 100 by default; an empty `model_id` or `prediction_id` means no filter) and `GET /v1/stats`
+ * (counts, and the process's memory).
  */
 export function readRoute(store: Store, url: URL, wireBytes = 0): ReadAnswer | undefined {
   const query = url.searchParams;
@@ -36,6 +37,8 @@ export function readRoute(store: Store, url: URL, wireBytes = 0): ReadAnswer | u
         duplicates: store.duplicates(),
         client_dropped: store.clientDropped(),
         wire_bytes: wireBytes,
+        // The collector's own process, for sizing it (the load test prints these).
+        memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed },
       };
       return { status: 200, body: stats };
     }

@@ -4,6 +4,7 @@ import { countEvents, parseBatch } from "./batch.ts";
 import { decodeJsonBody, type RawBody, readBody, RequestError } from "./body.ts";
 import { createFaults, type FaultOptions, validateFaults } from "./faults.ts";
 import { countSpans, parseTraces } from "./otlp.ts";
+import { createPage } from "./page/routes.ts";
 import { readRoute } from "./read-routes.ts";
 import { createStore, type EventKind, type Store, UnstorableEventError } from "./store.ts";
 
@@ -53,6 +54,8 @@ export interface RequestRecord {
 export interface Collector {
   /** Base URL, e.g. `http://127.0.0.1:4318`; pass it as the SDK endpoint. */
   readonly url: string;
+  /** The web page at `/` that shows what arrived, live (README "Local collector"). */
+  readonly pageUrl: string;
   readonly port: number;
   readonly store: Store;
   /** Batch requests, oldest first, capped to the last 10000. Cleared by `POST /_reset`. */
@@ -90,7 +93,9 @@ const CORS_HEADERS = {
  * await collector.close();
  */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
-  const store = createStore(options.dataFile === undefined ? {} : { file: options.dataFile });
+  // The page's aggregates observe the store from its first event, the loaded file included.
+  const page = createPage(() => store);
+  const store = createStore(options.dataFile === undefined ? { observer: page.observer } : { file: options.dataFile, observer: page.observer });
   const faults = createFaults(options.faults);
   const apiKeys = new Set(options.apiKeys ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -222,6 +227,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     if (path.startsWith("/v1/") && reading && !authorized(req)) {
       return sendJson(res, 401, { error: "missing or unknown API key (X-API-Key)" });
     }
+    if (reading && (await page.handle(req, res, url))) return;
     const read = reading ? readRoute(store, url, wireBytes) : undefined;
     if (read) return sendJson(res, read.status, read.body);
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
@@ -251,9 +257,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url,
+    pageUrl: `${url}/`,
     port,
     store,
     requests,
@@ -266,6 +274,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       // keep-alive sockets are closed now and again as requests in progress finish (their socket
       // turns idle); whatever is still busy after the grace period is cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open pages hold a stream each; end them, or they would wait out the grace period.
+      page.close();
       const deadline = Date.now() + closeGraceMs;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const sweep = () => {

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createAppender } from "./appender.ts";
+import { readLines } from "./store-file.ts";
 
 /** Which batch route an event arrived on. */
 export type EventKind = "prediction" | "label";
@@ -16,10 +17,25 @@ export interface StoredLine {
   received_at: string;
 }
 
+/** Told about every event the store takes or turns away, loaded ones included (the page's aggregates). */
+export interface StoreObserver {
+  /**
+   * A new event, with the epoch ms it was received (from the file when loading); for a label,
+   * the stored prediction it names, if that has arrived.
+   */
+  added(kind: EventKind, event: StoredEvent, receivedAt: number, prediction?: StoredEvent): void;
+  /** An event whose id was stored already. */
+  duplicate(kind: EventKind, event: StoredEvent): void;
+  /** The store was emptied. */
+  reset(): void;
+}
+
 /** Options for {@link createStore}. */
 export interface StoreOptions {
   /** JSONL file to load on start and append to. Parent folders are created. Omit for memory only. */
   file?: string;
+  /** Receives every event as it is stored (and as the file loads). @default none */
+  observer?: StoreObserver;
 }
 
 /** Result of adding one batch. */
@@ -75,6 +91,12 @@ export interface Store {
   addClientDropped(dropped: Record<string, number>, batchId?: string): void;
   predictions(filter?: ReadFilter): StoredEvent[];
   labels(filter?: ReadFilter): StoredEvent[];
+  /** The stored prediction with this id. */
+  prediction(id: string): StoredEvent | undefined;
+  /** Stored events of one kind, newest first, without copying the list. */
+  newest(kind: EventKind): Iterable<StoredEvent>;
+  /** Stored events of one kind, oldest first, without copying the list. */
+  oldest(kind: EventKind): Iterable<StoredEvent>;
   /** Stored predictions per `model_id`. */
   counts(): Record<string, number>;
   /** Events rejected as duplicates since start (or the last reset). */
@@ -96,7 +118,8 @@ export interface Store {
  * const store = createStore({ file: ".aither/collector.jsonl" });
  */
 export function createStore(options: StoreOptions = {}): Store {
-  const ids = { prediction: new Set<string>(), label: new Set<string>() };
+  // Predictions by id (dedup and lookup), label ids (dedup only).
+  const ids = { prediction: new Map<string, StoredEvent>(), label: new Set<string>() };
   let preds: StoredEvent[] = [];
   let labels: StoredEvent[] = [];
   // Null-prototype counters: model ids and drop reasons come from clients, and "constructor"
@@ -107,16 +130,22 @@ export function createStore(options: StoreOptions = {}): Store {
   // Batches whose drop counts are in `dropped` already.
   const countedBatches = new Set<string>();
 
-  const index = (kind: EventKind, event: StoredEvent): boolean => {
-    if (ids[kind].has(event.id)) return false;
-    ids[kind].add(event.id);
+  const observer = options.observer;
+  const index = (kind: EventKind, event: StoredEvent, receivedAt: number): boolean => {
+    if (ids[kind].has(event.id)) {
+      observer?.duplicate(kind, event);
+      return false;
+    }
     if (kind === "label") {
+      ids.label.add(event.id);
       labels.push(event);
     } else {
+      ids.prediction.set(event.id, event);
       preds.push(event);
       const model = String(event.model_id);
       byModel[model] = (byModel[model] ?? 0) + 1;
     }
+    if (observer) observer.added(kind, event, receivedAt, kind === "label" ? ids.prediction.get(String(event.prediction_id)) : undefined);
     return true;
   };
 
@@ -124,13 +153,12 @@ export function createStore(options: StoreOptions = {}): Store {
   let pendingText = "";
   if (file !== undefined) {
     mkdirSync(dirname(file), { recursive: true });
-    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-    for (const line of text.split("\n")) {
+    const endsWithNewline = readLines(file, (line) => {
       const parsed = parseLine(line);
-      if (parsed) index(parsed.kind, parsed.event);
-    }
+      if (parsed) index(parsed.kind, parsed.event, Date.parse(parsed.received_at));
+    });
     // A crash can leave a partial last line; start on a fresh line so the next record stays whole.
-    if (text.length > 0 && !text.endsWith("\n")) pendingText = "\n";
+    if (!endsWithNewline) pendingText = "\n";
   }
   const writer = file === undefined ? undefined : createAppender(file, pendingText);
 
@@ -144,11 +172,12 @@ export function createStore(options: StoreOptions = {}): Store {
         parts.push([kind, event, serialize(kind, event, i)]);
       });
     }
-    const receivedAt = JSON.stringify(new Date().toISOString());
+    const now = Date.now();
+    const receivedAt = JSON.stringify(new Date(now).toISOString());
     let lines = "";
     let accepted = 0;
     for (const [kind, event, text] of parts) {
-      if (!index(kind, event)) continue;
+      if (!index(kind, event, now)) continue;
       accepted++;
       if (writer) lines += `{"kind":"${kind}","event":${text},"received_at":${receivedAt}}\n`;
     }
@@ -170,6 +199,9 @@ export function createStore(options: StoreOptions = {}): Store {
     },
     predictions: (filter = {}) => select(preds, filter.modelId === undefined ? undefined : (e) => e.model_id === filter.modelId, filter.limit),
     labels: (filter = {}) => select(labels, filter.predictionId === undefined ? undefined : (e) => e.prediction_id === filter.predictionId, filter.limit),
+    prediction: (id) => ids.prediction.get(id),
+    newest: (kind) => walk(kind === "prediction" ? preds : labels, -1),
+    oldest: (kind) => walk(kind === "prediction" ? preds : labels, 1),
     counts: () => Object.assign(counter(), byModel),
     duplicates: () => dupes,
     clientDropped: () => Object.assign(counter(), dropped),
@@ -183,6 +215,7 @@ export function createStore(options: StoreOptions = {}): Store {
       dupes = 0;
       dropped = counter();
       countedBatches.clear();
+      observer?.reset();
       await writer?.truncate();
     },
     close: async () => writer?.close(),
@@ -219,4 +252,10 @@ function parseLine(line: string): StoredLine | undefined {
 function select(events: StoredEvent[], keep: ((event: StoredEvent) => boolean) | undefined, limit: number | undefined): StoredEvent[] {
   const matched = keep ? events.filter(keep) : events;
   return limit === undefined ? matched.slice() : matched.slice(Math.max(0, matched.length - limit));
+}
+
+/** Iterate a list in either direction; a list replaced by reset() is still walked to its end. */
+function* walk(events: StoredEvent[], step: 1 | -1): Generator<StoredEvent> {
+  const end = events.length;
+  for (let i = step === 1 ? 0 : end - 1; i >= 0 && i < end; i += step) yield events[i] as StoredEvent;
 }

@@ -40,11 +40,12 @@ function run(args: string[], cwd: string) {
 }
 
 describe("aither collector CLI", () => {
-  it("prints the real port for --port 0, serves, stores in the default file, and exits 0 on SIGTERM", async () => {
+  it("prints the real port for --port 0 and the page's URL, serves, stores in the default file, and exits 0 on SIGTERM", async () => {
     const cwd = tempDir();
     const proc = run(["collector", "--port", "0"], cwd);
     const [, url, data] = await proc.line(/listening on (http:\/\/127\.0\.0\.1:(?!0\b)\d+) \(data: (.+)\)/);
     expect(data).toBe(join(cwd, ".aither", "collector.jsonl"));
+    await proc.line(new RegExp(`collector page: ${String(url).replace(/[.]/g, "\\.")}/ \\(`));
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const batch = { batch_id: "b", sent_at: "x", predictions: [{ id: "p", model_id: "m", prediction: 1 }] };
     const res = await fetch(`${url}/v1/predictions/batch`, { method: "POST", body: JSON.stringify(batch) });
@@ -61,6 +62,7 @@ describe("aither collector CLI", () => {
       tempDir(),
     );
     const [, url] = await proc.line(/listening on (\S+) \(data: memory only\)/);
+    await proc.line(/collector page: http:\/\/127\.0\.0\.1:\d+\/\?key=<your --api-key> /);
     const res = await fetch(`${url}/v1/predictions/batch`, { method: "POST", body: "{}" });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("2");
