@@ -14,13 +14,15 @@
  */
 import { constants, gzipSync } from "node:zlib";
 import { AitherClient as CoreClient } from "../src/client.ts";
-import { createGlobalApi, type GlobalApi } from "../src/global.ts";
+import { createGlobalApi, wrapModel, type GlobalApi } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
 import { attachExitHooks } from "./node-exit.ts";
 import { nodeHttpTransport } from "./node-http.ts";
 import { createOtlpFormat } from "../src/otlp.ts";
+
+import type { WrapOptions } from "../src/wrap.ts";
 
 export * from "../src/public.ts";
 
@@ -88,7 +90,11 @@ export const flush: GlobalApi["flush"] = api.flush;
 export const close: GlobalApi["close"] = api.close;
 /** Counters of the global client. */
 export const stats: GlobalApi["stats"] = api.stats;
-/** Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI binding): each call logs a prediction. */
-export const wrap: GlobalApi["wrap"] = api.wrap;
-/** The id of the prediction logged for a wrapped call's object result. */
-export const predictionIdOf: GlobalApi["predictionIdOf"] = api.predictionIdOf;
+/**
+ * Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI
+ * binding): each call logs a prediction, through `options.client` or else the global client.
+ */
+export function wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
+  return wrapModel(target, options, api.getClient);
+}
+export { predictionIdOf } from "../src/wrap.ts";
