@@ -34,6 +34,8 @@ export interface Bundle {
   code: string;
   /** Node built-ins the app refers to: left in the code, or replaced by an empty stub (Vite, with a warning). */
   builtins: string[];
+  /** What the bundler warned about. */
+  warnings: string[];
 }
 
 /** Build `app` (a folder with index.html and main.js) for production into `out`, in a process of its own. */
@@ -43,7 +45,8 @@ export async function bundle(bundler: Bundler, app: string, out: string): Promis
   const stubbed = [...stdout.matchAll(/^stubbed (.+)$/gm)].map((match) => match[1] as string);
   const files = (await readdir(out, { recursive: true })).filter((file) => file.endsWith(".js"));
   const code = (await Promise.all(files.map((file) => readFile(join(out, file), "utf8")))).join("\n");
-  return { code, builtins: [...stubbed, ...nodeBuiltinsIn(code)] };
+  const warnings = [...stdout.matchAll(/^warning (.+)$/gm)].map((match) => match[1] as string);
+  return { code, builtins: [...stubbed, ...nodeBuiltinsIn(code)], warnings };
 }
 
 const BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith("_")));

@@ -67,8 +67,9 @@ afterAll(async () => {
 });
 
 describe.each(BUNDLERS)("a production build with %s", (bundler) => {
-  it("of an app importing only init and logPrediction has the browser entry, no Node built-in, no wrap() and no OTLP encoder", () => {
-    const { code: js, builtins } = built.get(`${bundler}/example`) as Bundle;
+  it("of an app importing only init and logPrediction has the browser entry, no Node built-in, no wrap() and no OTLP encoder, without a warning", () => {
+    const { code: js, builtins, warnings } = built.get(`${bundler}/example`) as Bundle;
+    expect(warnings).toEqual([]);
     expect(js).toContain(BROWSER_ENTRY);
     expect(builtins).toEqual([]);
     expect(present(js, WRAP)).toEqual([]);
