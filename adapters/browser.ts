@@ -14,7 +14,7 @@
  */
 import { AitherClient as CoreClient } from "../src/client.ts";
 import { AitherHttpError, UNAUTHORIZED_HINT } from "../src/errors.ts";
-import { createGlobalApi, wrapModel, type GlobalApi } from "../src/global.ts";
+import { createGlobalApi, type GlobalApi, type WrapOptions, wrapModel } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
 import { classifyStatus } from "../src/outcome.ts";
 import { streamGzip } from "../src/compress.ts";
@@ -24,8 +24,6 @@ import type { DropReason } from "../src/types.ts";
 import { type Answer, handOff, MAX_BEACON_BYTES, postText, reserveKeepalive } from "./browser-beacon.ts";
 import { type CarryOverEntry, createCarryOver, MAX_CARRY_OVER_BYTES } from "./browser-carry-over.ts";
 import { fetchTransport } from "../src/transport.ts";
-
-import type { WrapOptions } from "../src/wrap.ts";
 
 export * from "../src/public.ts";
 
@@ -296,11 +294,7 @@ export const flush: GlobalApi["flush"] = api.flush;
 export const close: GlobalApi["close"] = api.close;
 /** Counters of the global client. */
 export const stats: GlobalApi["stats"] = api.stats;
-/**
- * Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI
- * binding): each call logs a prediction, through `options.client` or else the global client.
- */
+/** Wrap a model (function, tfjs, onnxruntime, transformers.js, Workers AI): each call logs a prediction on `options.client`, else the global client. */
 export function wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
   return wrapModel(target, options, api.getClient);
 }
-export { predictionIdOf } from "../src/wrap.ts";

@@ -7,6 +7,8 @@ import type { RuntimeAdapter } from "./runtime.ts";
 import type { AitherStats, FlushResult } from "./types.ts";
 import { createWrapper, type WrapOptions } from "./wrap.ts";
 
+export type { WrapOptions };
+
 /** The module-level functions, bound to one global client made with a runtime's adapter. */
 export interface GlobalApi {
   /** Create (or replace) the global client; a previous one is closed (flushed) in the background. */

@@ -14,11 +14,9 @@
  * @module
  */
 import { AitherClient as CoreClient } from "./client.ts";
-import { createGlobalApi, wrapModel, type GlobalApi } from "./global.ts";
+import { createGlobalApi, type GlobalApi, type WrapOptions, wrapModel } from "./global.ts";
 import type { AitherOptions } from "./options.ts";
 import { createPortableAdapter } from "./runtime.ts";
-
-import type { WrapOptions } from "./wrap.ts";
 
 export * from "./public.ts";
 
@@ -45,11 +43,7 @@ export const flush: GlobalApi["flush"] = api.flush;
 export const close: GlobalApi["close"] = api.close;
 /** Counters of the global client. */
 export const stats: GlobalApi["stats"] = api.stats;
-/**
- * Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI
- * binding): each call logs a prediction, through `options.client` or else the global client.
- */
+/** Wrap a model (function, tfjs, onnxruntime, transformers.js, Workers AI): each call logs a prediction on `options.client`, else the global client. */
 export function wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
   return wrapModel(target, options, api.getClient);
 }
-export { predictionIdOf } from "./wrap.ts";
