@@ -21,7 +21,7 @@ import { AitherClient as CoreClient, createDisabledClient } from "../src/client.
 import { streamGzip } from "../src/compress.ts";
 import { type AitherEnv, ENV_VARIABLE_OF } from "../src/env.ts";
 import { messageOf } from "../src/errors.ts";
-import { createGlobalApi, type GlobalApi, type GlobalControl } from "../src/global.ts";
+import { createGlobalApi, type GlobalApi, type WrapOptions, wrapModel, type GlobalControl } from "../src/global.ts";
 import { type AitherOptions, resolveOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
@@ -97,10 +97,10 @@ export const flush: GlobalApi["flush"] = api.flush;
 export const close: GlobalApi["close"] = api.close;
 /** Counters of the global client. */
 export const stats: GlobalApi["stats"] = api.stats;
-/** Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI binding): each call logs a prediction. */
-export const wrap: GlobalApi["wrap"] = api.wrap;
-/** The id of the prediction logged for a wrapped call's object result. */
-export const predictionIdOf: GlobalApi["predictionIdOf"] = api.predictionIdOf;
+/** Wrap a model (function, tfjs, onnxruntime, transformers.js, Workers AI): each call logs a prediction on `options.client`, else the global client. */
+export function wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
+  return wrapModel(target, options, api.getClient);
+}
 
 /** The part of a Worker's `ExecutionContext` that aither uses (declared here, no workers-types). */
 export interface WorkerContext {

@@ -14,7 +14,7 @@
 import { AitherClient as CoreClient } from "../src/client.ts";
 import { streamGzip } from "../src/compress.ts";
 import { createExitFlush } from "../src/exit-flush.ts";
-import { createGlobalApi, type GlobalApi } from "../src/global.ts";
+import { createGlobalApi, type GlobalApi, type WrapOptions, wrapModel } from "../src/global.ts";
 import type { AitherOptions } from "../src/options.ts";
 import type { AdapterHost, RuntimeAdapter } from "../src/runtime.ts";
 import { ofetchTransport } from "../src/transport-ofetch.ts";
@@ -96,7 +96,7 @@ export const flush: GlobalApi["flush"] = api.flush;
 export const close: GlobalApi["close"] = api.close;
 /** Counters of the global client. */
 export const stats: GlobalApi["stats"] = api.stats;
-/** Wrap a model (function, tfjs model, onnxruntime session, transformers.js pipeline, Workers AI binding): each call logs a prediction. */
-export const wrap: GlobalApi["wrap"] = api.wrap;
-/** The id of the prediction logged for a wrapped call's object result. */
-export const predictionIdOf: GlobalApi["predictionIdOf"] = api.predictionIdOf;
+/** Wrap a model (function, tfjs, onnxruntime, transformers.js, Workers AI): each call logs a prediction on `options.client`, else the global client. */
+export function wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
+  return wrapModel(target, options, api.getClient);
+}

@@ -1,19 +1,23 @@
 // `npm run size`: bundle each budgeted entry as an app would (esbuild, minified, dependencies
 // included) and compare its gzip size with the budget in .size-limit.json. size-limit itself
-// needs Node 22; this does the same measurement with the tools we already have.
+// needs Node 22; this does the same measurement with the tools we already have. An entry with
+// `import` (as in size-limit: "{ init, logPrediction }") measures an app that imports only
+// those names: what tree-shaking leaves of the entry.
 // `npm run size -- --why` also lists the minified bytes each source file adds, largest first
 // (like size-limit's --why): where to look before a budget is raised.
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const why = process.argv.includes("--why");
 const budgets = JSON.parse(readFileSync(".size-limit.json", "utf8"));
 let over = 0;
-for (const { name, path, source, limit, platform = "browser", conditions = [] } of budgets) {
+for (const { name, path, source, import: names, limit, platform = "browser", conditions = [] } of budgets) {
+  // --why bundles the TypeScript source: the built chunks would hide which file adds what.
+  const entry = why && source ? source : path;
   const result = await build({
-    // --why bundles the TypeScript source: the built chunks would hide which file adds what.
-    entryPoints: [why && source ? source : path],
+    ...(names ? { stdin: { contents: `export ${names} from ${JSON.stringify(resolve(entry))};`, resolveDir: "." } } : { entryPoints: [entry] }),
     bundle: true,
     minify: true,
     write: false,

@@ -12,7 +12,7 @@ import type { RuntimeAdapter } from "./runtime.ts";
 import { Stats } from "./stats.ts";
 import type { TensorLimits } from "./tensor.ts";
 import type { AitherStats, FlushResult, WireEvent } from "./types.ts";
-import { createWrapper, type WrapHost, type WrapOptions } from "./wrap.ts";
+import type { WrapHost } from "./wrap.ts";
 
 /** Options of a single `flush()` call. */
 export interface FlushOptions {
@@ -204,22 +204,6 @@ export class AitherClient {
     this.#ledger.reportAll();
     // What was still queued is dropped now: no longer pending.
     return { ok: result.ok && left.length === 0, sent: result.sent, dropped: result.dropped + left.length, pending: result.pending - left.length };
-  }
-
-  /**
-   * Wrap a model so that every call logs one prediction (features, prediction, `latencyMs`)
-   * through this client. The result behaves exactly like `target`; see the README section
-   * "Wrap your model" for each kind and what it logs.
-   * @throws {AitherValidationError} if `target` is not a function, TensorFlow.js model,
-   * onnxruntime session, transformers.js pipeline or Workers AI binding, or an option is bad
-   * (`modelId` is required except for Workers AI).
-   * @example
-   * const model = client.wrap(await tf.loadLayersModel(url), { modelId: "digits-v3" });
-   * const y = model.predict(x); // logged
-   */
-  wrap<T extends object>(target: T, options?: WrapOptions<T>): T {
-    const host = wrapHostOf(this);
-    return createWrapper(target, options, () => host);
   }
 
   /** Counters: queued, in flight, sent, dropped (total and by reason), retries, sampled, truncated. */

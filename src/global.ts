@@ -1,11 +1,13 @@
 import { ENV_VARIABLE_OF } from "./env.ts";
 import { AitherClient, createDisabledClient, type FlushOptions, wrapHostOf } from "./client.ts";
-import { AitherValidationError } from "./errors.ts";
+import { AitherValidationError, invalid } from "./errors.ts";
 import type { LabelInput, PredictionInput } from "./events.ts";
 import type { AitherOptions } from "./options.ts";
 import type { RuntimeAdapter } from "./runtime.ts";
 import type { AitherStats, FlushResult } from "./types.ts";
-import { createWrapper, predictionIdOf, type WrapOptions } from "./wrap.ts";
+import { createWrapper, type WrapOptions } from "./wrap.ts";
+
+export type { WrapOptions };
 
 /** The module-level functions, bound to one global client made with a runtime's adapter. */
 export interface GlobalApi {
@@ -29,13 +31,6 @@ export interface GlobalApi {
   close(options?: FlushOptions): Promise<FlushResult>;
   /** Counters of the global client. */
   stats(): AitherStats;
-  /**
-   * Wrap a model so every call logs a prediction on the global client (the one current at call
-   * time, so `init` may come later; inside `withAither`, the isolate's client).
-   */
-  wrap<T extends object>(target: T, options?: WrapOptions<T>): T;
-  /** The id of the prediction logged for a wrapped call's object result, for `logLabel`. */
-  predictionIdOf(result: unknown): string | undefined;
 }
 
 const EMPTY: FlushResult = Object.freeze({ ok: true, sent: 0, dropped: 0, pending: 0 });
@@ -82,9 +77,19 @@ export function createGlobalApi(makeAdapter: (options?: AitherOptions) => Runtim
     // options given to init() without a word.
     close: (options) => (current ? current.close(options) : Promise.resolve({ ...EMPTY })),
     stats: () => getClient().stats(),
-    wrap: (target, options) => createWrapper(target, options, () => wrapHostOf(getClient())),
-    predictionIdOf,
   };
+}
+
+/**
+ * What each entry's `wrap()` does: log every call through `options.client`, else through the
+ * global client current at call time (so `init` may come later; inside `withAither`, the
+ * isolate's client). Kept out of the API object and the client class so that an app that
+ * never wraps ships none of wrap's code: each entry exports `wrap` as a function declaration.
+ */
+export function wrapModel<T extends object>(target: T, options: WrapOptions<T> | undefined, getClient: () => AitherClient): T {
+  const client = options?.client;
+  if (client !== undefined && !(client instanceof AitherClient)) invalid("client", "must be an AitherClient");
+  return createWrapper(target, options, client ? () => wrapHostOf(client) : () => wrapHostOf(getClient()));
 }
 
 /**

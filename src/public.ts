@@ -15,4 +15,4 @@ export type { AdapterHost, EncodedBody, RuntimeAdapter, RuntimeName } from "./ru
 export type { AitherStats, DropCounts, DropReason, FlushResult, WireEvent, WireLabel, WirePrediction } from "./types.ts";
 export type { TensorSummary } from "./tensor.ts";
 export { VERSION } from "./version.ts";
-export type { WrapArgs, WrapOptions, WrapResult } from "./wrap.ts";
+export { predictionIdOf, type WrapArgs, type WrapOptions, type WrapResult } from "./wrap.ts";

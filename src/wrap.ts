@@ -1,3 +1,4 @@
+import type { AitherClient } from "./client.ts";
 import { AitherError, invalid } from "./errors.ts";
 import { MAX_MODEL_ID, type PredictionInput } from "./events.ts";
 import { kindOf, type ModelKind } from "./model-kinds.ts";
@@ -26,6 +27,8 @@ export interface WrapOptions<T = unknown> {
   sampleRate?: number;
   /** Called with the id of each logged prediction and the call's result, for `logLabel` later. */
   onLogged?: (id: string, result: WrapResult<T>) => void;
+  /** The client to log through. @default the global client current at each call */
+  client?: AitherClient;
 }
 
 /** What a wrapper needs from its client. */
@@ -51,6 +54,7 @@ const TYPES: Record<string, string> = {
   onLogged: "function",
   metadata: "object function",
   sampleRate: "number",
+  client: "object",
 };
 
 // Result object -> id of the prediction logged for it. Weak: results are garbage-collected as usual.

@@ -1,51 +1,17 @@
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { delimiter, join } from "node:path";
 import { build } from "esbuild";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Collector, startCollector } from "../../collector/index.ts";
+import { CHROMIUM_ARGS, chromiumPath } from "../helpers/chromium.ts";
 import { steady } from "../helpers/collector.ts";
 
-// Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core; flags from
-// RUNTIMES.md section 8. The page is served from 127.0.0.1:A, the collector listens on
-// 127.0.0.1:B, so every request is cross-origin.
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+// Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core. The page is
+// served from 127.0.0.1:A, the collector listens on 127.0.0.1:B, so every request is cross-origin.
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const EXAMPLE = new URL("../../examples/browser/", import.meta.url);
-
-/**
- * The Chromium to drive, found as .ci/run finds it (and installs it when this finds none):
- * $CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH, else /usr/bin/chromium.
- */
-function chromiumPath(): string {
-  const explicit = process.env.CHROMIUM_PATH;
-  if (explicit) return explicit;
-  const executable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  for (const name of ["chromium", "chromium-browser"]) {
-    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-      if (dir !== "" && executable(join(dir, name))) return join(dir, name);
-    }
-  }
-  return "/usr/bin/chromium";
-}
 
 let collector: Collector;
 let site: Server;
@@ -114,7 +80,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", () => resolve()));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ARGS });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {

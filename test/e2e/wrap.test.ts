@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Collector } from "../../collector/index.ts";
 import * as aither from "../../src/index.ts";
 import type { AitherOptions } from "../../src/options.ts";
+import type { WrapOptions } from "../../src/wrap.ts";
 import { startTestCollector } from "../helpers/collector.ts";
 import { type RecordingClient, recordingClient } from "./helpers.ts";
 
@@ -31,6 +32,8 @@ const W = [
 ];
 
 type Stored = { id: string; model_id: string; features?: unknown; prediction: unknown; latency_ms?: number; metadata?: unknown; model_version?: string };
+/** wrap() logging through this test's own client (the `client` option). */
+const wrapOn = <T extends object>(sdk: RecordingClient, target: T, options?: WrapOptions<T>): T => aither.wrap(target, { ...options, client: sdk });
 const stored = (c: Collector): Stored[] => c.store.predictions({ limit: 1e9 }) as unknown as Stored[];
 
 beforeAll(async () => {
@@ -38,6 +41,10 @@ beforeAll(async () => {
 });
 
 describe("wrap: plain functions", () => {
+  it("rejects a `client` option that is not an AitherClient, naming it", () => {
+    expect(() => aither.wrap((x: number) => x, { modelId: "m", client: {} as never })).toThrow(/^client must be an AitherClient/);
+  });
+
   it("keeps a sync function sync, passes `this`, and logs features, prediction and latency", async () => {
     const { c, sdk } = await setup();
     const scorer = {
@@ -46,7 +53,11 @@ describe("wrap: plain functions", () => {
         return this.bias + tenure * 0.01 - charges * 0.001;
       },
     };
-    scorer.score = sdk.wrap(scorer.score, { modelId: "churn-fn", modelVersion: "1.0.0", metadata: (tenure) => ({ bucket: tenure > 12 ? "long" : "short" }) });
+    scorer.score = wrapOn(sdk, scorer.score, {
+      modelId: "churn-fn",
+      modelVersion: "1.0.0",
+      metadata: (tenure) => ({ bucket: tenure > 12 ? "long" : "short" }),
+    });
     const result = scorer.score(24, 65.5);
     expect(result).toBeCloseTo(0.5 + 0.24 - 0.0655); // a number, not a Promise: sync stays sync
     expect(sdk.stats().queued).toBe(1); // logged before the call returned
@@ -59,7 +70,8 @@ describe("wrap: plain functions", () => {
   it("logs an async function's result when its promise resolves, and onLogged gets the id", async () => {
     const { c, sdk } = await setup();
     const logged: [string, unknown][] = [];
-    const predict = sdk.wrap(
+    const predict = wrapOn(
+      sdk,
       async (text: string) => {
         await new Promise((r) => setTimeout(r, 30));
         return { label: text.includes("good") ? "POSITIVE" : "NEGATIVE", score: 0.91 };
@@ -82,14 +94,16 @@ describe("wrap: plain functions", () => {
   it("rethrows sync errors and rejections unchanged and logs nothing for them", async () => {
     const { c, sdk } = await setup();
     const boom = new RangeError("bad input");
-    const sync = sdk.wrap(
+    const sync = wrapOn(
+      sdk,
       (x: number) => {
         if (x < 0) throw boom;
         return x;
       },
       { modelId: "m" },
     );
-    const async = sdk.wrap(
+    const async = wrapOn(
+      sdk,
       async (x: number) => {
         if (x < 0) throw boom;
         return x;
@@ -106,7 +120,7 @@ describe("wrap: plain functions", () => {
 
   it("reports a throwing features callback through onError and still returns the model's result", async () => {
     const { c, sdk } = await setup();
-    const f = sdk.wrap((x: number) => x * 2, {
+    const f = wrapOn(sdk, (x: number) => x * 2, {
       modelId: "m",
       features: () => {
         throw new Error("no features");
@@ -120,7 +134,7 @@ describe("wrap: plain functions", () => {
 
   it("logs a share of calls with sampleRate and counts the rest as sampled", async () => {
     const { sdk } = await setup();
-    const none = sdk.wrap((x: number) => x, { modelId: "m", sampleRate: 0 });
+    const none = wrapOn(sdk, (x: number) => x, { modelId: "m", sampleRate: 0 });
     for (let i = 0; i < 10; i++) expect(none(i)).toBe(i);
     expect(sdk.stats()).toMatchObject({ queued: 0, sampled: 10 });
   });
@@ -141,7 +155,7 @@ describe("wrap: TensorFlow.js", () => {
     const { c, sdk } = await setup();
     const dense = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], useBias: false })] });
     dense.setWeights([tf.tensor2d(W)]);
-    const model = sdk.wrap(dense, { modelId: "tfjs-dense", modelVersion: "2" });
+    const model = wrapOn(sdk, dense, { modelId: "tfjs-dense", modelVersion: "2" });
     // 20 rows x 3 = 60 values: more than 5 x 10, so the input is summarised.
     const rows = Array.from({ length: 20 }, (_, i) => [i, 1, -1]);
     const x = tf.tensor2d(rows);
@@ -174,8 +188,8 @@ describe("wrap: TensorFlow.js", () => {
       predict: (x: tf.Tensor) => dense.predict(x),
       executeAsync: async (x: tf.Tensor) => dense.predict(x) as tf.Tensor,
     };
-    const layers = sdk.wrap(dense, { modelId: "tfjs-batch" });
-    const graph = sdk.wrap(graphLike, { modelId: "tfjs-graph" });
+    const layers = wrapOn(sdk, dense, { modelId: "tfjs-batch" });
+    const graph = wrapOn(sdk, graphLike, { modelId: "tfjs-graph" });
     (layers.predictOnBatch(tf.tensor2d([[1, 2]])) as tf.Tensor).dispose();
     const out = await graph.executeAsync(tf.tensor2d([[3, 4]]));
     expect(await out.data()).toEqual(new Float32Array([7]));
@@ -190,7 +204,9 @@ describe("wrap: TensorFlow.js", () => {
 describe("wrap: onnxruntime-node", () => {
   it("logs session.run: feeds and outputs as tensors, whole when small and summarised when big", async () => {
     const { c, sdk } = await setup();
-    const session = sdk.wrap(await ort.InferenceSession.create(readFileSync(new URL("../fixtures/linear.onnx", import.meta.url))), { modelId: "onnx-linear" });
+    const session = wrapOn(sdk, await ort.InferenceSession.create(readFileSync(new URL("../fixtures/linear.onnx", import.meta.url))), {
+      modelId: "onnx-linear",
+    });
     expect(session.inputNames).toEqual(["X"]);
     const small = await session.run({ X: new ort.Tensor("float32", Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]) });
     const big = await session.run({ X: new ort.Tensor("float32", new Float32Array(300).fill(1), [100, 3]) });
@@ -233,7 +249,7 @@ describe("wrap: transformers.js", () => {
       }
     }
     const classifier = new Offline({ task: "text-classification", model: { dispose: async () => {} } } as never);
-    const wrapped = sdk.wrap(classifier, { modelId: "distilbert-sst2" });
+    const wrapped = wrapOn(sdk, classifier, { modelId: "distilbert-sst2" });
     expect(wrapped.task).toBe("text-classification");
     const result = (await wrapped("I love this")) as unknown;
     expect(result).toEqual([{ label: "POSITIVE", score: 0.98 }]);
@@ -248,7 +264,7 @@ describe("wrap: transformers.js", () => {
 
   it("summarises a transformers.js Tensor in features and logs a small one whole", async () => {
     const { c, sdk } = await setup({ tensorSampleRows: 2, tensorSampleColumns: 3 });
-    const embed = sdk.wrap((_ids: HfTensor) => new HfTensor("float32", Float32Array.from([0.25, 0.5]), [1, 2]), { modelId: "embedder" });
+    const embed = wrapOn(sdk, (_ids: HfTensor) => new HfTensor("float32", Float32Array.from([0.25, 0.5]), [1, 2]), { modelId: "embedder" });
     const input = new HfTensor(
       "int64",
       BigInt64Array.from({ length: 24 }, (_, i) => BigInt(i)),

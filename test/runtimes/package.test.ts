@@ -13,8 +13,9 @@ it("has one version in package.json, jsr.json and src/version.ts", () => {
   expect(json("jsr.json").version).toBe(VERSION);
 });
 
-it("keeps the browser and Workers bundles within their size budgets", async () => {
+it("keeps the browser and Workers bundles, and an app importing only init and logPrediction, within their size budgets", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ["scripts/size.mjs"]);
   expect(stdout).toMatch(/^ok\s+browser entry/m);
+  expect(stdout).toMatch(/^ok\s+browser, an app importing only init and logPrediction/m);
   expect(stdout).not.toMatch(/^OVER/m);
 });

@@ -56,6 +56,7 @@ describe("wrap options", () => {
     [{ modelId: "m", metadata: null }, /^metadata must be a object or function, got null/],
     [{ modelId: "m", sampleRate: 2 }, /^sampleRate must be a number from 0 to 1/],
     [{ modelId: "m", name: "x" }, /^name is not a known wrap option/],
+    [{ modelId: "m", client: 3 }, /^client must be a object, got number/],
     [{ modelId: "m".repeat(257) }, /^modelId must be at most 256 characters, got 257/],
   ])("rejects %j", (options, message) => {
     expect(() => createWrapper((x: number) => x, options as never, recorder)).toThrow(message);
