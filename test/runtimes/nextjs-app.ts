@@ -2,8 +2,7 @@
 // (reinstalled when its lockfile changes), this package copied in from `npm pack` (Turbopack does
 // not follow a symlinked package, RUNTIMES.md §15), one `next build`, then `next start`.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,18 +11,10 @@ import { ROOT } from "./harness.ts";
 const run = promisify(execFile);
 export const APP: string = join(ROOT, "examples/nextjs");
 const NEXT_ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NO_COLOR: "1" };
-const STAMP = join(APP, "node_modules/.aither-lock-sha256");
 
 /** `npm ci` in the example unless its node_modules was installed from the same lockfile. */
 async function installDependencies(): Promise<void> {
-  const lock = createHash("sha256")
-    .update(await readFile(join(APP, "package-lock.json")))
-    .digest("hex");
-  const installed = await readFile(STAMP, "utf8").catch(() => "");
-  if (installed === lock) return;
-  // --install-links: the `file:../..` dependency is packed and copied, not symlinked.
-  await run("npm", ["ci", "--install-links", "--no-audit", "--no-fund"], { cwd: APP, maxBuffer: 1 << 24 });
-  await writeFile(STAMP, lock);
+  await run(process.execPath, ["scripts/install-example.mjs", "examples/nextjs"], { cwd: ROOT, maxBuffer: 1 << 24 });
 }
 
 /** Replace node_modules/aither with this checkout's package as npm would publish it (dist must be built). */
