@@ -8,7 +8,7 @@
  * requests of its own, never waiting on another request's I/O. See the README section "Edge".
  *
  * @example
- * import * as aither from "aither"; // the `edge-light` condition picks this entry
+ * import * as aither from "aither/edge"; // bare "aither" picks it too (edge-light), but not for TypeScript
  *
  * export default aither.withAither(async (request, ctx) => {
  *   aither.logPrediction({ modelId: "churn-v2", prediction: 0.73 });

@@ -1,7 +1,9 @@
 // A Vercel Edge Function (edge-light runtime): withAither ends every invocation with
 // `context.waitUntil(aither.flush())`, so the response goes out at once and the prediction follows.
 // AITHER_API_KEY (and AITHER_ENDPOINT, if not the platform) come from the project's environment.
-import * as aither from "aither";
+// `aither/edge`: the bare "aither" gets the same code through the edge-light condition, but
+// TypeScript resolves its types without that condition (to the portable entry, no withAither).
+import * as aither from "aither/edge";
 
 export const config = { runtime: "edge" };
 
