@@ -36,9 +36,9 @@ async function predict(route: string, id: string): Promise<{ id: string; storedB
     body: JSON.stringify({ id, tenure: 12, monthlyCharges: 70 }),
   });
   const storedBeforeResponse = storedIds(collector).includes(id);
-  const body = (await response.json()) as { predictionId: string };
-  expect(response.status).toBe(200);
-  return { id, storedBeforeResponse, predictionId: body.predictionId };
+  const text = await response.text();
+  expect(response.status, `${text}\n${server.output()}`).toBe(200);
+  return { id, storedBeforeResponse, predictionId: (JSON.parse(text) as { predictionId: string }).predictionId };
 }
 
 describe("Next.js 16 App Router (next build, next start)", () => {
