@@ -8,6 +8,7 @@ export default defineConfig({
     deno: "adapters/deno.ts",
     browser: "adapters/browser.ts",
     cloudflare: "adapters/cloudflare.ts",
+    edge: "adapters/edge.ts",
     "collector/index": "collector/index.ts",
     "collector/cli": "collector/cli.ts",
   },

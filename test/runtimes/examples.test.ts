@@ -1,7 +1,8 @@
 // Every runnable example in examples/ runs against the real collector and must end by itself
 // with its predictions stored. The browser page, the Vite app and the Cloudflare worker are run by
-// test/browser/chromium.test.ts, test/browser/bundlers.test.ts and test/runtimes/workerd.test.ts;
-// the quick start by `npm run demo`.
+// test/browser/chromium.test.ts, test/browser/bundlers.test.ts and test/runtimes/workerd.test.ts,
+// nextjs/ and vercel-edge/ by test/runtimes/nextjs.test.ts and edge-runtime.test.ts; the quick
+// start by `npm run demo`.
 import { describe, expect, it } from "vitest";
 import { type Collector, startCollector } from "../../collector/index.ts";
 import { ROOT, start } from "./harness.ts";

@@ -55,7 +55,7 @@ async function bundledEntry(options: BuildOptions): Promise<string> {
   const entries = Object.keys(result.metafile?.inputs ?? {})
     .map((input) => relative(ROOT, join(consumer, input)))
     .map((path) => path.replace(/^.*?dist\//, "dist/"))
-    .filter((path) => /^dist\/(index|node|deno|browser|cloudflare)\.js$/.test(path));
+    .filter((path) => /^dist\/(index|node|deno|browser|cloudflare|edge)\.js$/.test(path));
   expect(entries).toHaveLength(1);
   return entries[0] as string;
 }
@@ -86,6 +86,7 @@ describe("exports conditions", () => {
       expect(r.resolved["aither/browser"]).toBe(dist("browser.js"));
       expect(r.resolved["aither/cloudflare"]).toBe(dist("cloudflare.js"));
       expect(r.resolved["aither/deno"]).toBe(dist("deno.js"));
+      expect(r.resolved["aither/edge"]).toBe(dist("edge.js"));
     }
   });
 
@@ -95,6 +96,14 @@ describe("exports conditions", () => {
     expect(await bundledEntry({ platform: "browser" })).toBe("dist/browser.js");
     expect(await bundledEntry({ platform: "node" })).toBe("dist/node.js");
     expect(await bundledEntry({ platform: "neutral" })).toBe("dist/index.js");
+  });
+
+  it("edge bundlers (Next.js edge routes, Vercel Edge Functions: edge-light) get the edge entry, not the browser one", async () => {
+    // Next.js resolves edge code with edge-light, worker, browser; Vercel's edge-runtime bundling adds import and default.
+    expect(await bundledEntry({ platform: "neutral", conditions: ["edge-light", "worker", "browser"] })).toBe("dist/edge.js");
+    expect(await bundledEntry({ platform: "browser", conditions: ["edge-light", "worker", "browser", "import", "default"] })).toBe("dist/edge.js");
+    // Wrangler never sets edge-light, and workerd stays first.
+    expect(await bundledEntry({ platform: "neutral", conditions: ["workerd", "edge-light", "worker", "browser"] })).toBe("dist/cloudflare.js");
   });
 
   it("the worker condition alone never picks the Cloudflare entry (bundlers use it for browser Web Workers)", async () => {
@@ -129,6 +138,6 @@ describe("package boundaries", () => {
 
   it("lists the runtime conditions most specific first, default last, and never worker", async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { exports: { ".": Record<string, unknown> } };
-    expect(Object.keys(pkg.exports["."])).toEqual(["workerd", "browser", "deno", "bun", "node", "default"]);
+    expect(Object.keys(pkg.exports["."])).toEqual(["workerd", "edge-light", "browser", "deno", "bun", "node", "default"]);
   });
 });
