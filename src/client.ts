@@ -14,6 +14,9 @@ import type { TensorLimits } from "./tensor.ts";
 import type { AitherStats, FlushResult, WireEvent } from "./types.ts";
 import type { WrapHost } from "./wrap.ts";
 
+/** Staged events serialized per turn of the event loop (about 2 ms of work). */
+const SETTLE_SLICE = 1000;
+
 /** Options of a single `flush()` call. */
 export interface FlushOptions {
   /** Give up after this many ms (events stay queued; `pending` says how many). @default the client's shutdownTimeout */
@@ -240,9 +243,12 @@ export class AitherClient {
     return true;
   }
 
+  // Serialized in slices, with a turn of the event loop between them: a synchronous burst of
+  // 100,000 logs must not become one long microtask. Readers of the queue settle what they need.
   readonly #afterLogs = (): void => {
-    this.#queue.settle();
+    const more = this.#queue.settle(SETTLE_SLICE);
     this.#delivery.drain.kick();
+    if (more) setTimeout(this.#afterLogs, 0);
   };
 
   #tick(): void {

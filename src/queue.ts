@@ -136,19 +136,24 @@ export class EventQueue {
     this.#hooks?.evict(oldest);
   }
 
-  /** Serialize the staged events into their lanes, then apply the byte bound. */
-  settle(): void {
-    if (this.#staged.length === this.#stagedHead) return;
+  /**
+   * Serialize up to `limit` staged events (oldest first) into their lanes, applying the byte
+   * bound. Returns true when staged events remain.
+   */
+  settle(limit: number = Number.POSITIVE_INFINITY): boolean {
     const staged = this.#staged;
-    const from = this.#stagedHead;
-    this.#staged = [];
-    this.#stagedHead = 0;
-    for (let i = from; i < staged.length; i++) {
-      const event = staged[i] as QueuedEvent;
+    const end = Math.min(staged.length, this.#stagedHead + limit);
+    while (this.#stagedHead < end) {
+      const event = staged[this.#stagedHead] as QueuedEvent;
+      staged[this.#stagedHead++] = undefined as unknown as QueuedEvent;
       if (this.#hooks && !this.#hooks.prepare(event)) continue;
       const dropped = this.push(event);
       if (dropped) for (const e of dropped) this.#hooks?.evict(e);
     }
+    if (this.#stagedHead < staged.length) return true;
+    this.#staged = [];
+    this.#stagedHead = 0;
+    return false;
   }
 
   /** Add an event; returns the events dropped to make room (oldest first), often none. */
