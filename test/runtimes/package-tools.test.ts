@@ -56,7 +56,8 @@ describe.concurrent("npm tarball and JSR package", { timeout: SLOW_TOOL_MS }, ()
     expect(output).toContain("Success Dry run complete");
     expect(output).not.toMatch(/warning/i);
     const published = [...output.matchAll(/^\s+(file:\/\/\S+) \(/gm)].map((m) => relative(ROOT, fileURLToPath(m[1] as string)));
-    const expected = /^((src|adapters|collector)\/[\w-]+\.ts|README\.md|CHANGELOG\.md|jsr\.json)$/;
+    // Sources (folders included), and the collector page's static files.
+    const expected = /^((src|adapters|collector)\/[\w/-]+\.ts|collector\/page\/static\/[\w-]+\.(js|css|html)|README\.md|CHANGELOG\.md|jsr\.json)$/;
     expect(published.filter((file) => !expected.test(file) || /\.(test|spec)\./.test(file))).toEqual([]);
     const jsr = JSON.parse(await readFile(join(ROOT, "jsr.json"), "utf8")) as { exports: Record<string, string> };
     expect(
