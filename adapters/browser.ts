@@ -214,7 +214,7 @@ function handOffQueue(host: AdapterHost): void {
   // the requests still in flight.
   const bodies = host.page.takeBodies(MAX_BEACON_BYTES);
   guardInFlight(host);
-  if (bodies.length === 0) return;
+  if (bodies.length === 0) return host.page.accounted();
   const stored = store(bodies, host);
   for (const body of bodies) owners.set(body.batchId, { host, body, stored: stored.has(body.batchId), beacon: false });
   const left = handOff(
@@ -235,6 +235,7 @@ function handOffQueue(host: AdapterHost): void {
   const unkept = left.filter((body) => !stored.has(body.batchId));
   for (const body of unkept) owners.delete(body.batchId);
   if (unkept.length > 0) host.page.restore(unkept);
+  host.page.accounted();
 }
 
 /**

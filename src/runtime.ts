@@ -44,6 +44,12 @@ export interface PageHandOff {
   takeBodies(maxBytes: number): EncodedBody[];
   /** Put back bodies that could not be handed off; they return to the head of the queue. */
   restore(bodies: readonly EncodedBody[]): void;
+  /**
+   * Every body of the last {@link takeBodies} is stored, handed to the browser or given back.
+   * Until then the next takeBodies() first puts them back in the queue: a browser may stop a
+   * closing page's listener part-way (Firefox does), and what it had taken must not be lost.
+   */
+  accounted(): void;
   /** Count handed-off bodies as sent (a response confirmed them). */
   confirm(bodies: readonly EncodedBody[]): void;
   /**

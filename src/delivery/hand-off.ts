@@ -22,6 +22,10 @@ export class HandOff {
   readonly #serialize: SerializeContext;
   readonly #requests: Requests;
   readonly #sleeps: Sleeps;
+  // The bodies of the last takeBodies(), filled as they are cut, until the adapter says they are
+  // accounted for (stored, handed to the browser or given back). Firefox stops a closing tab's
+  // pagehide listener a few ms in; what that listener had taken is put back by the next call.
+  #unaccounted: EncodedBody[] = [];
 
   constructor(parts: DeliveryParts, gate: Gate, format: BodyFormat, serialize: SerializeContext, requests: Requests, sleeps: Sleeps) {
     this.#p = parts;
@@ -39,11 +43,13 @@ export class HandOff {
    */
   takeBodies(maxBytes: number): EncodedBody[] {
     const { queue, options } = this.#p;
+    this.restore(this.#unaccounted);
     for (const batch of this.#sleeps.reclaimAll()) {
       this.#requests.mortal.delete(batch);
       requeue(this.#p, this.#gate, batch);
     }
     const out: EncodedBody[] = [];
+    this.#unaccounted = out;
     const sentAt = new Date().toISOString();
     for (;;) {
       const kind = queue.oldestKind();
@@ -72,6 +78,11 @@ export class HandOff {
 
   #encode(batch: Batch, body: string): EncodedBody {
     return { kind: batch.kind, url: this.#requests.url(batch.kind), body, bytes: utf8Bytes(body), count: batch.events.length, batchId: batch.id };
+  }
+
+  /** The bodies of the last {@link takeBodies} are stored, handed to the browser or given back. */
+  accounted(): void {
+    this.#unaccounted = [];
   }
 
   /** Give bodies from {@link takeBodies} back to the queue; their drop counts go with their batch_id. */

@@ -4,5 +4,5 @@ import { describeUnloadCases } from "./unload-cases.ts";
 // Debian's firefox-esr, headless, driven by puppeteer-core over WebDriver BiDi.
 describeUnloadCases("Firefox", launchFirefox, {
   sharedQuota: false,
-  closeLosesEvents: "Firefox aborts the pagehide listener of a closing tab a few ms in, see the README",
+  closeLosesEvents: "Firefox can stop a closing tab's listeners a few ms in; fewer losses now, but 2 of 12 closes still lost events: see the README",
 });

@@ -16,7 +16,7 @@ const host: AdapterHost = {
   abortInFlight: () => {},
   pending: 0,
   shutdownTimeout: 1000,
-  page: { takeBodies: () => [], restore: () => {}, confirm: () => {}, drop: () => {}, inFlightBodies: () => [] },
+  page: { takeBodies: () => [], restore: () => {}, accounted: () => {}, confirm: () => {}, drop: () => {}, inFlightBodies: () => [] },
 };
 
 /** One listener: where it listens ("process:exit", "document:visibilitychange", ...) and the function. */
