@@ -168,3 +168,9 @@ export function useCollectors(): (options?: CollectorOptions) => Promise<Collect
 export function stored(c: Collector, kind: EventKind = "prediction"): string[] {
   return (kind === "prediction" ? c.store.predictions({ limit: 1e9 }) : c.store.labels({ limit: 1e9 })).map((e) => e.id);
 }
+
+/** The id of a queued event (its wire object is let go once serialized). */
+export function idOf(event: QueuedEvent | undefined): string {
+  if (!event) throw new Error("no event");
+  return event.wire?.id ?? (JSON.parse(event.json as string) as { id: string }).id;
+}

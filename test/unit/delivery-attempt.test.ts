@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { deliverBatch } from "../../src/delivery/attempt.ts";
 import type { DrainMode } from "../../src/delivery/parts.ts";
 import { AitherHttpError, UNAUTHORIZED_HINT } from "../../src/errors.ts";
-import type { QueuedEvent } from "../../src/events.ts";
-import { type Rig, rig, stored, useCollectors } from "../helpers/delivery.ts";
+import { idOf, type Rig, rig, stored, useCollectors } from "../helpers/delivery.ts";
 
 // One batch's retry policy, against the real collector's answers on loopback.
 const collector = useCollectors();
@@ -19,8 +18,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-const idOf = (e: QueuedEvent): string => e.wire?.id ?? (JSON.parse(e.json as string) as { id: string }).id;
 
 /** Drop `n` events into the ledger, so the next body carries `{ queue_full: n }`. */
 function lose(r: Rig, n: number): void {
@@ -90,7 +87,7 @@ describe("deliverBatch: answers that end the batch", () => {
     const r = rig({ options: { endpoint: c.url, compression: "none" } });
     const [event] = r.log(1);
     expect(await deliverBatch(r.cut(), BACKGROUND, r, undefined)).toBe(true);
-    expect(r.drops).toEqual([{ ids: [idOf(event as QueuedEvent)], reason: "too_large", count: 1 }]);
+    expect(r.drops).toEqual([{ ids: [idOf(event)], reason: "too_large", count: 1 }]);
     expect(r.queue.length).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MIN_COMPRESS_BYTES } from "../../src/compress.ts";
 import { VERSION } from "../../src/version.ts";
 import { eventually } from "../helpers/collector.ts";
-import { rig, stored, useCollectors } from "../helpers/delivery.ts";
+import { idOf, rig, stored, useCollectors } from "../helpers/delivery.ts";
 
 // One HTTP attempt against the real collector on loopback: what goes on the wire, what comes back.
 const collector = useCollectors();
@@ -16,7 +16,7 @@ describe("Requests.post: the request", () => {
     const batch = r.cut();
     expect(await r.requests.post(batch, undefined)).toEqual({ kind: "ok", status: 200 });
     expect(await r.requests.post(r.cut("label"), undefined)).toMatchObject({ kind: "ok" });
-    expect(stored(c)).toEqual(events.map((e) => e.wire?.id ?? JSON.parse(e.json as string).id));
+    expect(stored(c)).toEqual(events.map(idOf));
     expect(stored(c, "label")).toHaveLength(labels.length);
     const [first, second] = c.requests;
     expect(first?.path).toBe("/v1/predictions/batch");
