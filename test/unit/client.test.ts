@@ -5,7 +5,7 @@ import type { AitherError } from "../../src/errors.ts";
 import type { AitherOptions } from "../../src/options.ts";
 import { createPortableAdapter } from "../../src/portable-adapter.ts";
 import type { AdapterHost, RuntimeAdapter } from "../../src/runtime.ts";
-import type { DropReason } from "../../src/types.ts";
+import type { DropReason, WireEvent } from "../../src/types.ts";
 import { eventually } from "../helpers/collector.ts";
 import { stored, useCollectors } from "../helpers/delivery.ts";
 
@@ -123,6 +123,13 @@ describe("AitherClient: logging and flush", () => {
     expect(a.stats().droppedByReason).toEqual({ filtered: 1 });
   });
 
+  it("stats() right after synchronous logging counts an event beforeSend filtered as dropped, not queued", async () => {
+    const c = await collector();
+    const { client: a } = client(c, { beforeSend: (e) => ("prediction" in e && e.prediction === 1 ? null : e) });
+    log(a, 3);
+    expect(a.stats()).toMatchObject({ queued: 2, dropped: 1, droppedByReason: { filtered: 1 } });
+  });
+
   it("throws at the call for a bad flush timeout, naming the field", async () => {
     const c = await collector();
     const { client: a } = client(c);
@@ -200,15 +207,16 @@ describe("AitherClient: configuration and the adapter seam", () => {
         return () => detached++;
       },
     };
-    const { client: a } = client(c, { shutdownTimeout: 1234 }, adapter);
+    const beforeSend = (e: WireEvent): WireEvent | null => ("prediction" in e && e.prediction === 0 ? null : e);
+    const { client: a } = client(c, { shutdownTimeout: 1234, beforeSend }, adapter);
     log(a, 3);
-    expect(host?.pending).toBe(3); // staged a moment ago: counted already
+    expect(host?.pending).toBe(2); // staged a moment ago: counted already, the filtered one not
     expect(host?.shutdownTimeout).toBe(1234);
     const bodies = host?.page.takeBodies(65_536) ?? [];
-    expect(bodies.map((b) => b.count)).toEqual([3]);
+    expect(bodies.map((b) => b.count)).toEqual([2]);
     expect(host?.pending).toBe(0);
     host?.page.restore(bodies);
-    expect(await host?.flush()).toMatchObject({ ok: true, sent: 3 });
+    expect(await host?.flush()).toMatchObject({ ok: true, sent: 2 });
     await a.close();
     expect(detached).toBe(1);
   });

@@ -135,6 +135,15 @@ describe("deliverBatch: retries", () => {
     expect(r.errors.map((e) => e.message)).toEqual([expect.stringContaining("still failing when the flush timed out")]);
   });
 
+  it("inside a flush whose deadline has passed, sends nothing and gives the batch back", async () => {
+    const c = await collector();
+    const r = rig({ options: { endpoint: c.url } });
+    r.log(2);
+    expect(await deliverBatch(r.cut(), foreground(-1), r, undefined)).toBe(false);
+    expect(c.requests).toHaveLength(0);
+    expect(r.queue.length).toBe(2);
+  });
+
   it("Retry-After on a 429 pauses all sending: another batch sends nothing before the pause ends", async () => {
     const c = await collector({ faults: { failFirst: 1, status: 429, retryAfter: 30 } });
     const r = rig({ options: { endpoint: c.url, maxRetries: 0 } });
@@ -185,5 +194,6 @@ describe("deliverBatch: after close()", () => {
     expect(await delivering).toBe(false);
     expect(r.queue.length).toBe(0);
     expect(r.drops.map((d) => [d.reason, d.count])).toEqual([["shutdown_timeout", 2]]);
+    expect(r.stats.retries).toBe(0); // not retried: dropped at once
   });
 });

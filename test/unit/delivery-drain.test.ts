@@ -162,6 +162,20 @@ describe("Drain: foreground and immediate passes", () => {
     expect(c.requests).toHaveLength(1);
   });
 
+  it(`runs at most MAX_PARALLEL immediate() passes; a running pass sends what the others left`, async () => {
+    const c = await collector({ faults: { latencyMs: 60 } });
+    const t = counting();
+    const r = rig({ options: { endpoint: c.url, enableBackground: false }, transport: t.transport });
+    const passes: Promise<void>[] = [];
+    for (let i = 0; i < MAX_PARALLEL + 2; i++) {
+      r.log(1);
+      passes.push(r.drain.immediate()); // each cuts its own event before it awaits anything
+    }
+    await Promise.all(passes);
+    expect(await eventually(() => stored(c).length === MAX_PARALLEL + 2)).toBe(true);
+    expect(t.peak()).toBe(MAX_PARALLEL);
+  });
+
   it("hands each lane to waitUntil as one piece of work, besides its requests", async () => {
     const c = await collector();
     const handed: Promise<unknown>[] = [];

@@ -143,6 +143,7 @@ describe("Requests: abort, keepalive and waitUntil", () => {
     });
     await r.requests.post(batch, settled);
     expect([...r.requests.mortal.keys()]).toEqual([batch]); // the request ended; the batch is not settled yet
+    expect(r.requests.mortal.get(batch)).toBe(settled); // what a copy in storage waits for
     settle();
     await settled;
     await Promise.resolve();
