@@ -161,6 +161,7 @@ describe("AitherClient: close()", () => {
   });
 
   it("drops what the endpoint would not take by the timeout as shutdown_timeout, counted as dropped, not pending", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.5); // a 250 ms backoff: asleep, not in a request, at the deadline
     const c = await collector({ faults: { errorRate: 1, status: 503 } });
     const { client: a, drops } = client(c);
     const ids = log(a, 3);

@@ -116,9 +116,11 @@ describe("Drain.tick: the timer's sweep", () => {
   });
 
   it("starts no lane while a background batch sleeps out its backoff; that lane sends the rest after it", async () => {
-    vi.spyOn(Math, "random").mockReturnValue(0.4); // first backoff 200 ms
+    // Background sleeps that end when the test says so.
+    const sleepers: (() => void)[] = [];
+    const sleepUnref = (): Promise<void> => new Promise((resolve) => sleepers.push(resolve));
     const c = await collector({ faults: { failFirst: 1, status: 503 } });
-    const r = rig({ options: { endpoint: c.url, batchSize: 2, maxRetries: 3 } });
+    const r = rig({ options: { endpoint: c.url, batchSize: 2, maxRetries: 3 }, runtime: { sleepUnref } });
     r.log(2);
     r.drain.kick();
     expect(await eventually(() => r.sleeps.backgroundCount === 1)).toBe(true);
@@ -127,6 +129,7 @@ describe("Drain.tick: the timer's sweep", () => {
     r.drain.tick(1e9);
     expect(r.queue.length).toBe(4);
     expect(c.requests).toHaveLength(1);
+    for (const wake of sleepers.splice(0)) wake();
     expect(await eventually(() => stored(c).length === 6)).toBe(true);
     expect(c.requests.map((q) => q.status)).toEqual([503, 200, 200, 200]);
   });
