@@ -43,11 +43,11 @@ describe("InFlight", () => {
     const d = manual();
     const done = f.track(b, d.deliver, unexpected);
     expect(f.events).toBe(3);
-    expect([...f.batches()]).toEqual([b]);
+    expect(f.countUpTo(1e9)).toBe(3);
     d.finish(true);
     expect(await done).toBe(true);
     expect(f.events).toBe(0);
-    expect([...f.batches()]).toEqual([]);
+    expect(f.countUpTo(1e9)).toBe(0);
   });
 
   it("counts only events up to a sequence number, across batches", () => {
