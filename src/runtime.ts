@@ -37,8 +37,9 @@ export type RuntimeName = "node" | "bun" | "deno" | "browser" | "workerd" | "edg
  */
 export interface PageHandOff {
   /**
-   * Take queued events out as bodies of at most `maxBytes` each (UTF-8, api_key included),
-   * batches sleeping out a backoff included. Hand each to the browser, or give it back with
+   * Take queued events out as bodies of at most `maxBytes` each (UTF-8, api_key included;
+   * a single event larger than that makes a body of its own), batches sleeping out a backoff
+   * included. Hand each to the browser, or give it back with
    * {@link restore}.
    */
   takeBodies(maxBytes: number): EncodedBody[];

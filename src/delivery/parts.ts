@@ -35,7 +35,10 @@ export class Gate {
   foreground = 0;
 }
 
-/** Most requests one drain keeps in flight. */
+/**
+ * Most requests one pass keeps in flight: the background lanes together, and each flush pass or
+ * enableBackground: false pass on its own (so a flush during a busy background can add its 4).
+ */
 export const MAX_PARALLEL = 4;
 
 /**

@@ -83,6 +83,19 @@ describe("HandOff: what the adapter learns later", () => {
     expect(again.slice(first.length).flatMap((b) => parse(b).predictions?.map((p) => p.id))).toEqual(later.map(idOf));
   });
 
+  it("puts back what the last takeBodies took when the adapter never said it was accounted for (a listener the browser stopped)", () => {
+    const r = rig({ options: { endpoint: NO_ENDPOINT } });
+    r.log(10);
+    const lost = r.handOff.takeBodies(1024); // the listener is stopped here: neither stored nor sent
+    const later = r.log(2);
+    const again = r.handOff.takeBodies(1024); // the next listener
+    expect(again.flatMap((b) => parse(b).predictions?.map((p) => p.id))).toHaveLength(12);
+    expect(again.slice(0, lost.length).map((b) => b.batchId)).toEqual(lost.map((b) => b.batchId));
+    expect(again.slice(lost.length).flatMap((b) => parse(b).predictions?.map((p) => p.id))).toEqual(later.map(idOf));
+    r.handOff.accounted();
+    expect(r.handOff.takeBodies(1024)).toEqual([]); // accounted for: nothing comes back
+  });
+
   it("confirm counts a body's events as sent, once", () => {
     const r = rig({ options: { endpoint: NO_ENDPOINT } });
     r.log(4);

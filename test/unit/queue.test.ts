@@ -123,6 +123,20 @@ describe("EventQueue staging", () => {
     expect(q.stage(ev())).toBe(true);
   });
 
+  it("settles a slice at a time when given a limit, oldest first, and says whether staged events remain", () => {
+    const h = hooks();
+    const q = new EventQueue(100, 1e9, h);
+    const events = Array.from({ length: 5 }, () => ev());
+    for (const e of events) q.stage(e);
+    expect(q.settle(2)).toBe(true);
+    expect(h.prepared).toEqual(events.slice(0, 2));
+    expect(q.length).toBe(5); // staged events still count as queued
+    expect(q.settle(2)).toBe(true);
+    expect(q.settle(2)).toBe(false);
+    expect(h.prepared).toEqual(events);
+    expect(q.stage(ev())).toBe(true); // a new burst schedules a new settle
+  });
+
   it("serializes staged events only at settle, in order, into their lanes", () => {
     const h = hooks();
     const q = new EventQueue(100, 1e9, h);
