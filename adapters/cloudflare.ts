@@ -18,39 +18,19 @@
  * @module
  */
 import { AitherClient as CoreClient, createDisabledClient } from "../src/client.ts";
-import { streamGzip } from "../src/compress.ts";
 import { type AitherEnv, ENV_VARIABLE_OF } from "../src/env.ts";
 import { messageOf } from "../src/errors.ts";
 import { createGlobalApi, type GlobalApi, type WrapOptions, wrapModel, type GlobalControl } from "../src/global.ts";
 import { type AitherOptions, resolveOptions } from "../src/options.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
-import { ofetchTransport } from "../src/transport-ofetch.ts";
-import { createOtlpFormat } from "../src/otlp.ts";
+
+import { createIsolateAdapter } from "./isolate.ts";
 
 export * from "../src/public.ts";
 
 /** Create the adapter for workerd: no timer, CompressionStream gzip, isolated flushes. */
 export function createWorkerdAdapter(): RuntimeAdapter {
-  return {
-    name: "workerd",
-    // Timers never fire once the response is out (unless inside waitUntil), so there is no
-    // background flush: events wait in the queue for the end of the invocation.
-    startTimer() {
-      return () => {};
-    },
-    sleepUnref(ms) {
-      return new Promise((resolve) => setTimeout(resolve, ms));
-    },
-    attach() {
-      return () => {};
-    },
-    gzip: streamGzip(),
-    transport: ofetchTransport,
-    otlp: createOtlpFormat,
-    // workerd forbids I/O on behalf of another request, and a request awaiting a fetch that
-    // another request started hangs without an error: each flush waits for its own requests only.
-    isolate: { perRequestIo: true },
-  };
+  return createIsolateAdapter("workerd");
 }
 
 /** {@link CoreClient} wired to the workerd adapter. */

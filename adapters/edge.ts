@@ -18,38 +18,18 @@
  * @module
  */
 import { AitherClient as CoreClient } from "../src/client.ts";
-import { streamGzip } from "../src/compress.ts";
 import { AitherValidationError } from "../src/errors.ts";
 import { createGlobalApi, type GlobalApi, type GlobalControl, type WrapOptions, wrapModel } from "../src/global.ts";
 import { type AitherOptions, resolveOptions } from "../src/options.ts";
-import { createOtlpFormat } from "../src/otlp.ts";
 import type { RuntimeAdapter } from "../src/runtime.ts";
-import { ofetchTransport } from "../src/transport-ofetch.ts";
+
+import { createIsolateAdapter } from "./isolate.ts";
 
 export * from "../src/public.ts";
 
 /** Create the adapter for edge isolates: no timer, no hooks, CompressionStream gzip, isolated flushes. */
 export function createEdgeAdapter(): RuntimeAdapter {
-  return {
-    name: "edge",
-    // A timer is cut off, or frozen with the isolate, once the request's work is done: events wait
-    // for a flush that the request keeps alive (withAither, after(), waitUntil).
-    startTimer() {
-      return () => {};
-    },
-    sleepUnref(ms) {
-      return new Promise((resolve) => setTimeout(resolve, ms));
-    },
-    attach() {
-      return () => {};
-    },
-    gzip: streamGzip(),
-    transport: ofetchTransport,
-    otlp: createOtlpFormat,
-    // Edge isolates serve concurrent requests, and a platform may tie I/O to the request that
-    // started it (workerd does): each flush waits for the requests it sent, never another's.
-    isolate: { perRequestIo: true },
-  };
+  return createIsolateAdapter("edge");
 }
 
 /** {@link CoreClient} wired to the edge adapter. */

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { findExecutable } from "../browser/engines/executable.ts";
 
 // Headless Chromium flags from RUNTIMES.md section 8.
 export const CHROMIUM_ARGS: string[] = [
@@ -18,20 +18,10 @@ export const CHROMIUM_ARGS: string[] = [
  * $CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH, else /usr/bin/chromium.
  */
 export function chromiumPath(): string {
-  const explicit = process.env.CHROMIUM_PATH;
-  if (explicit) return explicit;
-  const executable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  for (const name of ["chromium", "chromium-browser"]) {
-    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-      if (dir !== "" && executable(join(dir, name))) return join(dir, name);
-    }
-  }
-  return "/usr/bin/chromium";
+  return findExecutable("CHROMIUM_PATH", ["chromium", "chromium-browser"], "/usr/bin/chromium");
+}
+
+/** Headless Debian Chromium through playwright-core. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 }

@@ -1,23 +1,6 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+export { launchChromium } from "../../helpers/chromium.ts";
 import type { Engine, EngineContext, EnginePage } from "./engine.ts";
-import { findExecutable } from "./executable.ts";
-
-// Flags from RUNTIMES.md section 8.
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Debian's Chromium: $CHROMIUM_PATH, else `chromium` or `chromium-browser` on PATH, else /usr/bin/chromium. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: findExecutable("CHROMIUM_PATH", ["chromium", "chromium-browser"], "/usr/bin/chromium"), args: ARGS });
-}
 
 function wrap(page: Page): EnginePage {
   return {
