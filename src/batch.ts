@@ -118,7 +118,11 @@ export function serializeEvent(event: QueuedEvent, ctx: SerializeContext): boole
   }
   event.json = json;
   event.bytes = bytes;
-  if (format.decode) event.wire = undefined;
+  if (format.decode) {
+    // The text is all a queued event needs from now on: let the objects and the time go.
+    event.wire = undefined;
+    event.time = 0;
+  }
   return true;
 }
 

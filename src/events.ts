@@ -50,8 +50,8 @@ export interface QueuedEvent {
   readonly kind: EventKind;
   /** Monotonic position in the queue; flush() waits for everything up to a sequence number. */
   readonly seq: number;
-  /** Epoch ms of the event; becomes `timestamp` at serialization. */
-  readonly time: number;
+  /** Epoch ms of the event; becomes `timestamp` at serialization, then 0 (a boxed number less per queued event). */
+  time: number;
   /**
    * The normalised copy; let go once serialized where the text can be parsed back (aither
    * JSON), so a queued event costs its text, not its objects as well.

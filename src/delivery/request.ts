@@ -60,17 +60,8 @@ export class Requests {
    */
   async post(batch: Batch, settled: Promise<unknown> | undefined): Promise<Outcome> {
     const { options, stats, reporter, runtime } = this.#p;
-    const json = this.#format.body(batch, new Date().toISOString(), this.countsFor(batch));
     const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
-    let body: string | Uint8Array = json;
-    if (options.compression === "gzip" && runtime.gzip && json.length >= MIN_COMPRESS_BYTES) {
-      try {
-        body = await runtime.gzip(encoder.encode(json));
-        headers["Content-Encoding"] = "gzip";
-      } catch {
-        body = json; // a failed compressor must not cost the batch
-      }
-    }
+    const body = await this.#body(batch, headers);
     // Closed while this body was being compressed: no new request after close().
     if (this.#gate.stopped) return { kind: "retry", message: "the client closed" };
     const release = runtime.page?.keepalive(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
@@ -100,6 +91,23 @@ export class Requests {
       reporter.recovered();
     }
     return outcome;
+  }
+
+  /**
+   * The request body, gzipped where it pays. Its own frame: the JSON text (a whole batch) is let
+   * go once compressed, not held by the request for as long as it is in flight.
+   */
+  async #body(batch: Batch, headers: Record<string, string>): Promise<string | Uint8Array> {
+    const json = this.#format.body(batch, new Date().toISOString(), this.countsFor(batch));
+    const { options, runtime } = this.#p;
+    if (options.compression !== "gzip" || !runtime.gzip || json.length < MIN_COMPRESS_BYTES) return json;
+    try {
+      const body = await runtime.gzip(encoder.encode(json));
+      headers["Content-Encoding"] = "gzip";
+      return body;
+    } catch {
+      return json; // a failed compressor must not cost the batch
+    }
   }
 
   /** Hand `work` to the `waitUntil` option. A hook that throws is reported, never retried into a loop. */
