@@ -61,7 +61,9 @@ export class Requests {
   async post(batch: Batch, settled: Promise<unknown> | undefined): Promise<Outcome> {
     const { options, stats, reporter, runtime } = this.#p;
     const headers: Record<string, string> = { ...this.#headers, "Idempotency-Key": batch.id };
-    const body = await this.#body(batch, headers);
+    // Awaited only when compressing: otherwise the request starts (and a page guards it) at once.
+    const encoded = this.#body(batch, headers);
+    const body = typeof encoded === "string" ? encoded : await encoded;
     // Closed while this body was being compressed: no new request after close().
     if (this.#gate.stopped) return { kind: "retry", message: "the client closed" };
     const release = runtime.page?.keepalive(typeof body === "string" ? utf8Bytes(body) : body.byteLength);
@@ -97,17 +99,20 @@ export class Requests {
    * The request body, gzipped where it pays. Its own frame: the JSON text (a whole batch) is let
    * go once compressed, not held by the request for as long as it is in flight.
    */
-  async #body(batch: Batch, headers: Record<string, string>): Promise<string | Uint8Array> {
+  #body(batch: Batch, headers: Record<string, string>): string | Promise<string | Uint8Array> {
     const json = this.#format.body(batch, new Date().toISOString(), this.countsFor(batch));
     const { options, runtime } = this.#p;
-    if (options.compression !== "gzip" || !runtime.gzip || json.length < MIN_COMPRESS_BYTES) return json;
-    try {
-      const body = await runtime.gzip(encoder.encode(json));
-      headers["Content-Encoding"] = "gzip";
-      return body;
-    } catch {
-      return json; // a failed compressor must not cost the batch
-    }
+    const gzip = runtime.gzip;
+    if (options.compression !== "gzip" || !gzip || json.length < MIN_COMPRESS_BYTES) return json;
+    return (async () => {
+      try {
+        const body = await gzip(encoder.encode(json));
+        headers["Content-Encoding"] = "gzip";
+        return body;
+      } catch {
+        return json; // a failed compressor must not cost the batch
+      }
+    })();
   }
 
   /** Hand `work` to the `waitUntil` option. A hook that throws is reported, never retried into a loop. */
