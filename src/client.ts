@@ -125,7 +125,8 @@ export class AitherClient {
   logPrediction(input: PredictionInput): string {
     // Every misuse throws here, also for a call that sampling or a disabled client then skips.
     const time = validatePrediction(input);
-    const id = input.id ?? createId();
+    // Without a timestamp, `time` is now: the id takes it rather than reading the clock again.
+    const id = input.id ?? createId(input.timestamp === undefined ? time : undefined);
     this.#queuePrediction(input, id, time);
     return id;
   }
