@@ -12,7 +12,7 @@ import type { RuntimeAdapter } from "./runtime.ts";
 import { Stats } from "./stats.ts";
 import type { TensorLimits } from "./tensor.ts";
 import type { AitherStats, FlushResult, WireEvent } from "./types.ts";
-import type { WrapHost } from "./wrap.ts";
+import type { WrapHost } from "./wrap-host.ts";
 
 /** Staged events serialized per turn of the event loop (about 2 ms of work). */
 const SETTLE_SLICE = 1000;

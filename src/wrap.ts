@@ -1,7 +1,8 @@
 import type { AitherClient } from "./client.ts";
 import { AitherError, invalid } from "./errors.ts";
-import { MAX_MODEL_ID, type PredictionInput } from "./events.ts";
+import { MAX_MODEL_ID } from "./events.ts";
 import { kindOf, type ModelKind } from "./model-kinds.ts";
+import type { WrapHost } from "./wrap-host.ts";
 
 /** Arguments of a wrapped call: the function's parameters, or `unknown[]` for a model object. */
 export type WrapArgs<T> = T extends (...args: infer A) => unknown ? A : unknown[];
@@ -29,17 +30,6 @@ export interface WrapOptions<T = unknown> {
   onLogged?: (id: string, result: WrapResult<T>) => void;
   /** The client to log through. @default the global client current at each call */
   client?: AitherClient;
-}
-
-/** What a wrapper needs from its client. */
-export interface WrapHost {
-  /** Validate and queue a prediction: its id, or undefined when it was not queued (sampled out, disabled client, closed). */
-  log(input: PredictionInput): string | undefined;
-  /** A normalised copy of a value, taken now (inputs of a call whose result comes later). */
-  capture(value: unknown): unknown;
-  report(error: AitherError): void;
-  /** Count a call left out by the wrap's `sampleRate`. */
-  sampled(): void;
 }
 
 type Options = WrapOptions<(...args: unknown[]) => unknown>;

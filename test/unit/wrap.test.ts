@@ -3,7 +3,8 @@ import { AitherValidationError } from "../../src/errors.ts";
 import type { PredictionInput } from "../../src/events.ts";
 import { kindOf } from "../../src/model-kinds.ts";
 import { DEFAULT_TENSOR_LIMITS, normalize } from "../../src/normalize.ts";
-import { createWrapper, predictionIdOf, type WrapHost } from "../../src/wrap.ts";
+import { createWrapper, predictionIdOf } from "../../src/wrap.ts";
+import type { WrapHost } from "../../src/wrap-host.ts";
 
 /** A host that records what would be logged (the e2e tests use the real client and collector). */
 function recorder(): WrapHost & { logged: PredictionInput[]; reported: Error[]; sampledCount: number } {
