@@ -87,15 +87,14 @@ const CORS_HEADERS = {
 /**
  * Start a local collector that speaks the aither wire protocol (SPEC sections 5 and 6).
  * @example
- * const collector = await startCollector({ port: 0, faults: { failFirst: 1 } });
- * // ... point the SDK at collector.url, then:
+ * const collector = await startCollector({ port: 0, faults: { failFirst: 1 } }); // SDK at collector.url
  * expect(collector.store.predictions()).toHaveLength(1);
  * await collector.close();
  */
 export async function startCollector(options: CollectorOptions = {}): Promise<Collector> {
   // The page's aggregates observe the store from its first event, the loaded file included.
   const page = createPage(() => store);
-  const store = createStore(options.dataFile === undefined ? { observer: page.observer } : { file: options.dataFile, observer: page.observer });
+  const store = createStore({ observer: page.observer, ...(options.dataFile === undefined ? {} : { file: options.dataFile }) });
   const faults = createFaults(options.faults);
   const apiKeys = new Set(options.apiKeys ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
