@@ -214,7 +214,10 @@ function handOffQueue(host: AdapterHost): void {
   // the requests still in flight.
   const bodies = host.page.takeBodies(MAX_BEACON_BYTES);
   guardInFlight(host);
-  if (bodies.length === 0) return host.page.accounted();
+  if (bodies.length === 0) {
+    host.page.accounted();
+    return;
+  }
   const stored = store(bodies, host);
   for (const body of bodies) owners.set(body.batchId, { host, body, stored: stored.has(body.batchId), beacon: false });
   const left = handOff(
