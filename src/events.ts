@@ -90,6 +90,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A number, string or boolean as sent (NaN and Infinity as null); undefined for anything else. */
+function primitive(value: unknown): unknown {
+  switch (typeof value) {
+    case "number":
+      return value - value === 0 ? value : null;
+    case "string":
+    case "boolean":
+      return value;
+    default:
+      return undefined;
+  }
+}
+
 /** Epoch ms of a `timestamp` input, or now. */
 export function parseTimestamp(value: Date | number | string | undefined, field: string): number {
   if (value === undefined) return Date.now();
@@ -149,7 +162,7 @@ export function createPrediction(
     id,
     model_id: input.modelId,
     // A required field stays on the wire: a value that normalises to nothing (a function) is null.
-    prediction: normalize(input.prediction, limits) ?? null,
+    prediction: primitive(input.prediction) ?? normalize(input.prediction, limits) ?? null,
     features: input.features === undefined ? undefined : normalize(input.features, limits),
     metadata: input.metadata === undefined ? undefined : (normalize(input.metadata, limits) as Record<string, unknown>),
     model_version: optionalText(input.modelVersion),

@@ -46,24 +46,56 @@ function reseed(): void {
   next += RANDOM_BYTES;
 }
 
-function step(): void {
+// The last id's characters stay in `ascii`: within one millisecond only the digits the step
+// changed are written again (the low 32 bits, rarely more), which halves the cost of an id.
+function step(): boolean {
   if (next + 2 > POOL_BYTES) refill();
   randLow += 1 + ((pool[next] as number) | ((pool[next + 1] as number) << 8));
   next += 2;
-  if (randLow > 0xffffffff) {
-    randLow -= 0x1_0000_0000;
-    randHigh = (randHigh + 1) & 0x3fffffff;
-    if (randHigh === 0) randA = (randA + 1) & 0xfff;
-  }
+  if (randLow <= 0xffffffff) return false;
+  randLow -= 0x1_0000_0000;
+  randHigh = (randHigh + 1) & 0x3fffffff;
+  if (randHigh === 0) randA = (randA + 1) & 0xfff;
+  return true;
 }
 
 const bytes = new Uint8Array(16);
+// The first 28 characters of the last id: the same for every id of its millisecond until a carry.
+let prefix = "";
 const view = new DataView(bytes.buffer);
+
+/** Write bytes `from`..15 of `bytes` as hex digits into `ascii`. */
+function writeHex(from: number): void {
+  for (let i = from; i < 16; i++) {
+    const at = AT[i] as number;
+    const b = bytes[i] as number;
+    ascii[at] = HEX[b * 2] as number;
+    ascii[at + 1] = HEX[b * 2 + 1] as number;
+  }
+}
 
 /** A time-ordered UUID v7 (RFC 9562), as a flat 36-character string. */
 export function createId(now: number = Date.now()): string {
-  if (now === lastMs) step();
-  else {
+  if (now === lastMs && !step()) {
+    // Only the last 8 digits changed: the other 28 characters are the last id's, as one string.
+    view.setUint32(12, randLow);
+    writeHex(12);
+    const a = ascii;
+    return (
+      prefix +
+      String.fromCharCode(
+        a[28] as number,
+        a[29] as number,
+        a[30] as number,
+        a[31] as number,
+        a[32] as number,
+        a[33] as number,
+        a[34] as number,
+        a[35] as number,
+      )
+    );
+  }
+  if (now !== lastMs) {
     lastMs = now;
     reseed();
   }
@@ -76,11 +108,8 @@ export function createId(now: number = Date.now()): string {
   bytes[7] = randA;
   view.setUint32(8, (0x80000000 | randHigh) >>> 0); // variant 10
   view.setUint32(12, randLow);
-  for (let i = 0; i < 16; i++) {
-    const at = AT[i] as number;
-    const b = bytes[i] as number;
-    ascii[at] = HEX[b * 2] as number;
-    ascii[at + 1] = HEX[b * 2 + 1] as number;
-  }
-  return decoder.decode(ascii);
+  writeHex(0);
+  const id = decoder.decode(ascii);
+  prefix = id.slice(0, 28);
+  return id;
 }
