@@ -69,6 +69,9 @@ class Lane {
   }
 }
 
+/** Staged events a reader of the lanes serializes at a time. */
+const READ_SLICE = 1000;
+
 /** What a queue calls back into: serialization of staged events, and the events it pushes out. */
 export interface QueueHooks {
   /**
@@ -168,7 +171,8 @@ export class EventQueue {
 
   #trim(): QueuedEvent[] | undefined {
     let dropped: QueuedEvent[] | undefined;
-    while (this.#settledLength() > this.#maxCount || (this.#bytes > this.#maxBytes && this.#settledLength() > 0)) {
+    // The count bound covers staged events too (they are newer: settled ones go first).
+    while ((this.length > this.#maxCount || this.#bytes > this.#maxBytes) && this.#settledLength() > 0) {
       const oldest = this.#shift(this.#oldestSettledKind() as EventKind) as QueuedEvent;
       if (dropped) dropped.push(oldest);
       else dropped = [oldest];
@@ -182,7 +186,7 @@ export class EventQueue {
 
   /** The lane whose head is oldest, or undefined when empty. */
   oldestKind(): EventKind | undefined {
-    this.settle();
+    this.#settleForRead();
     return this.#oldestSettledKind();
   }
 
@@ -199,7 +203,7 @@ export class EventQueue {
    * what the background sends at once, without waiting for the timer.
    */
   fullKind(maxEvents: number, maxBytes: number): EventKind | undefined {
-    this.settle();
+    this.#settleForRead();
     const { prediction, label } = this.#lanes;
     const p = prediction.length >= maxEvents || this.#laneBytes.prediction >= maxBytes;
     const l = label.length >= maxEvents || this.#laneBytes.label >= maxBytes;
@@ -208,12 +212,12 @@ export class EventQueue {
   }
 
   peek(kind: EventKind): QueuedEvent | undefined {
-    this.settle();
+    this.#settleForRead();
     return this.#lanes[kind].peek();
   }
 
   shift(kind: EventKind): QueuedEvent | undefined {
-    this.settle();
+    this.#settleForRead();
     return this.#shift(kind);
   }
 
@@ -232,7 +236,7 @@ export class EventQueue {
    */
   restore(events: readonly QueuedEvent[]): QueuedEvent[] | undefined {
     if (events.length === 0) return undefined;
-    this.settle();
+    // No settle: staged events are newer than anything restored, so lane order holds.
     const kind = (events[0] as QueuedEvent).kind;
     for (const e of events) {
       this.#bytes += e.bytes;
@@ -244,8 +248,29 @@ export class EventQueue {
 
   /** Queued events with `seq <= upTo`. */
   countUpTo(upTo: number): number {
-    this.settle();
-    return this.#lanes.prediction.countUpTo(upTo) + this.#lanes.label.countUpTo(upTo);
+    return this.#lanes.prediction.countUpTo(upTo) + this.#lanes.label.countUpTo(upTo) + this.#stagedUpTo(upTo);
+  }
+
+  /** Staged events with `seq <= upTo` (they are staged in sequence order). */
+  #stagedUpTo(upTo: number): number {
+    let lo = this.#stagedHead;
+    let hi = this.#staged.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#staged[mid] as QueuedEvent).seq <= upTo) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - this.#stagedHead;
+  }
+
+  /**
+   * Settle enough for a reader of the lanes: a slice while they hold fewer than a slice. A
+   * flush right after a synchronous burst of 100,000 logs then serializes them batch by batch,
+   * between its requests, instead of in one long call. Staged events are the newest, so what
+   * the lanes hold is read in order.
+   */
+  #settleForRead(): void {
+    while (this.#settledLength() < READ_SLICE && this.#staged.length > this.#stagedHead) this.settle(READ_SLICE);
   }
 
   /** Remove and return everything, staged events included (close with a timeout, tests). */

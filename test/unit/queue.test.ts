@@ -137,6 +137,20 @@ describe("EventQueue staging", () => {
     expect(q.stage(ev())).toBe(true); // a new burst schedules a new settle
   });
 
+  it("serializes only a slice for a reader of the lanes, and counts staged events without serializing them", () => {
+    const h = hooks();
+    const q = new EventQueue(1e6, 1e12, h);
+    const events = Array.from({ length: 5000 }, () => ev());
+    for (const e of events) q.stage(e);
+    expect(q.countUpTo((events[4999] as QueuedEvent).seq)).toBe(5000);
+    expect(h.prepared).toHaveLength(0);
+    expect(q.shift("prediction")).toBe(events[0]);
+    expect(h.prepared).toHaveLength(1000); // one slice, not the whole burst
+    for (let i = 1; i < 1001; i++) expect(q.shift("prediction")).toBe(events[i]);
+    expect(h.prepared).toHaveLength(2000); // the next slice once the lanes ran low
+    expect(q.length).toBe(5000 - 1001);
+  });
+
   it("serializes staged events only at settle, in order, into their lanes", () => {
     const h = hooks();
     const q = new EventQueue(100, 1e9, h);
