@@ -5,6 +5,9 @@ import { AitherClient } from "../../adapters/node.ts";
 import { type Collector, startCollector } from "../../collector/index.ts";
 import { ARTIFACTS, launchChromium } from "./page-chromium.ts";
 
+// The page updates every 250 ms; on a loaded machine a render can take seconds.
+const LIVE = { timeout: 10_000 };
+
 // The collector's page in real Chromium while a real client logs two models: what the page
 // shows must equal what was sent. The tests run in order on one open page.
 const KEY = "page-test-key";
@@ -97,7 +100,7 @@ afterAll(async () => {
 describe("the collector's page", () => {
   it("shows per model what the client sent: counts, p50 latency, label coverage, accuracy and mean absolute error", async () => {
     await page.goto(`${collector.pageUrl}?key=${KEY}`);
-    await expect.poll(() => figure("churn-classifier", "predictions").textContent()).toBe("30");
+    await expect.poll(() => figure("churn-classifier", "predictions").textContent(), LIVE).toBe("30");
     expect(new URL(page.url()).searchParams.has("key")).toBe(false); // taken out of the address bar
     expect(await figure("price-regressor", "predictions").textContent()).toBe("20");
     expect(await card("churn-classifier").locator(".tags").textContent()).toBe("v2.1.0 · production");
@@ -125,8 +128,8 @@ describe("the collector's page", () => {
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));
     const added = [30, 31, 32].map(logChurn);
     expect(await client.flush()).toMatchObject({ ok: true, sent: 3 });
-    await expect.poll(() => figure("churn-classifier", "predictions").textContent(), { timeout: 5000 }).toBe("33");
-    await expect.poll(async () => (await rowIds()).slice(0, 3)).toEqual([...added].reverse());
+    await expect.poll(() => figure("churn-classifier", "predictions").textContent(), LIVE).toBe("33");
+    await expect.poll(async () => (await rowIds()).slice(0, 3), LIVE).toEqual([...added].reverse());
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL("collector-page.png", ARTIFACTS).pathname });
@@ -145,14 +148,14 @@ describe("the collector's page", () => {
       body: JSON.stringify(body),
     });
     expect(await res.json()).toEqual({ accepted: 0, duplicates: 1 });
-    await expect.poll(() => page.locator('[data-total="dropped by clients"] dd').textContent()).toBe("5 queue_full 4, too_large 1");
+    await expect.poll(() => page.locator('[data-total="dropped by clients"] dd').textContent(), LIVE).toBe("5 queue_full 4, too_large 1");
     expect(await page.locator('[data-total="duplicates"] dd').textContent()).toBe("1");
     expect(await figure("churn-classifier", "duplicates").textContent()).toBe("1 duplicate");
   });
 
   it("filters the table by model and by text, and exports what the filter shows as CSV and JSONL", async () => {
     await page.selectOption("#filter-model", "price-regressor");
-    await expect.poll(rowIds).toEqual([...price.ids].reverse());
+    await expect.poll(rowIds, LIVE).toEqual([...price.ids].reverse());
     const csv = await downloadText("#export-csv");
     const lines = csv.trim().split("\r\n");
     expect(lines).toHaveLength(21);
@@ -160,7 +163,7 @@ describe("the collector's page", () => {
     expect(lines[1]?.startsWith(`${price.ids[0]},`)).toBe(true);
     expect(lines[1]).toContain(",0.9.3,staging,10,100,99,3,");
     await page.fill("#filter-text", "ord-7");
-    await expect.poll(rowIds).toEqual([price.ids[7]]);
+    await expect.poll(rowIds, LIVE).toEqual([price.ids[7]]);
     const jsonl = (await downloadText("#export-jsonl"))
       .trim()
       .split("\n")
@@ -169,20 +172,20 @@ describe("the collector's page", () => {
     expect(jsonl[0].labels.map((l: { label: unknown }) => l.label)).toEqual([price.labels.get(price.ids[7] as string)]);
     await page.fill("#filter-text", "");
     await page.selectOption("#filter-model", "");
-    await expect.poll(async () => (await rowIds()).length).toBe(53);
+    await expect.poll(async () => (await rowIds()).length, LIVE).toBe(53);
   });
 
   it("opens the full stored event with its labels, a _tensor summary as dtype, shape and sample", async () => {
     await page.click(`#latest tbody tr[data-id="${price.ids[3]}"]`);
     const dialog = page.locator("#event-view");
-    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect.poll(() => dialog.isVisible(), LIVE).toBe(true);
     expect(await dialog.locator('[data-tensor-field="dtype"]').textContent()).toBe("float32");
     expect(await dialog.locator('[data-tensor-field="shape"]').textContent()).toBe("[784]");
     expect(await dialog.locator(".sample-values span").first().textContent()).toBe("0.25");
     expect(await dialog.locator('[data-section="labels"] .label-event code').textContent()).toBe(String(price.labels.get(price.ids[3] as string)));
     expect(await dialog.textContent()).not.toContain('"_tensor"');
     await page.click("#event-close");
-    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => dialog.isVisible(), LIVE).toBe(false);
   });
 
   it("asks for the API key when opened without one, and loads once it is typed", async () => {
@@ -190,12 +193,12 @@ describe("the collector's page", () => {
     const other = await (fresh as BrowserContext).newPage();
     try {
       await other.goto(collector.pageUrl);
-      await expect.poll(() => other.locator("#key-form").isVisible()).toBe(true);
+      await expect.poll(() => other.locator("#key-form").isVisible(), LIVE).toBe(true);
       expect(await other.locator("#status").textContent()).toBe("API key needed");
       expect(await other.locator("article.group").count()).toBe(0);
       await other.fill("#key-input", KEY);
       await other.click("#key-form button");
-      await expect.poll(() => other.locator('article.group[data-model="churn-classifier"] [data-figure="predictions"]').textContent()).toBe("33");
+      await expect.poll(() => other.locator('article.group[data-model="churn-classifier"] [data-figure="predictions"]').textContent(), LIVE).toBe("33");
       expect(await other.locator("#key-form").isVisible()).toBe(false);
     } finally {
       await fresh?.close();
