@@ -11,7 +11,7 @@ import { createReporter, type Reporter } from "./report.ts";
 import type { RuntimeAdapter } from "./runtime.ts";
 import { Stats } from "./stats.ts";
 import type { TensorLimits } from "./tensor.ts";
-import type { AitherStats, FlushResult, WireEvent } from "./types.ts";
+import type { AitherStats, FlushResult } from "./types.ts";
 import type { WrapHost } from "./wrap-host.ts";
 
 /** Staged events serialized per turn of the event loop (about 2 ms of work). */
@@ -83,12 +83,13 @@ export class AitherClient {
       reporter: this.#reporter,
       onDrop: o.onDrop,
       windowMs: o.flushInterval,
-      wireOf: (event) => this.#wireOf(event),
+      wireOf: (event) => this.#delivery.wireOf(event),
       later: (ms, fn) => void adapter.sleepUnref(ms).then(fn),
     });
+    const queueFull = `the queue is full (maxQueueSize ${o.maxQueueSize}, maxQueueBytes ${o.maxQueueBytes}); the oldest events were dropped`;
     this.#queue = new EventQueue(o.maxQueueSize, o.maxQueueBytes, {
       prepare: (event) => this.#delivery.prepare(event),
-      evict: (event) => this.#ledger.dropOne(event, "queue_full", this.#queueFullDetail),
+      evict: (event) => this.#ledger.dropOne(event, "queue_full", queueFull),
     });
     this.#delivery = new Delivery({
       options: o,
@@ -109,11 +110,6 @@ export class AitherClient {
     this.#detach = adapter.attach(this.#delivery.adapterHost((flushOptions) => this.flush(flushOptions)));
   }
 
-  get #queueFullDetail(): string {
-    const o = this.#options;
-    return `the queue is full (maxQueueSize ${o.maxQueueSize}, maxQueueBytes ${o.maxQueueBytes}); the oldest events were dropped`;
-  }
-
   /**
    * Queue a prediction and return its id at once; never waits on the network.
    * The input is copied now, so later changes to `features` are not sent.
@@ -125,8 +121,7 @@ export class AitherClient {
   logPrediction(input: PredictionInput): string {
     // Every misuse throws here, also for a call that sampling or a disabled client then skips.
     const time = validatePrediction(input);
-    // Without a timestamp, `time` is now: the id takes it rather than reading the clock again.
-    const id = input.id ?? createId(input.timestamp === undefined ? time : undefined);
+    const id = idOf(input, time);
     this.#queuePrediction(input, id, time);
     return id;
   }
@@ -256,17 +251,11 @@ export class AitherClient {
     this.#delivery.drain.tick(this.#seq);
   }
 
-  /** The wire form of a queued event, for onDrop: its object, or its text parsed back. */
-  #wireOf(event: QueuedEvent): WireEvent {
-    if (event.wire) return event.wire;
-    return JSON.parse(event.json as string) as WireEvent;
-  }
-
   #makeWrapHost(): WrapHost {
     return {
       log: (input) => {
         const time = validatePrediction(input);
-        const id = input.id ?? createId();
+        const id = idOf(input, time);
         return this.#queuePrediction(input, id, time) ? id : undefined;
       },
       capture: (value) => (value === undefined ? undefined : normalize(value, this.#tensorLimits)),
@@ -276,6 +265,11 @@ export class AitherClient {
       },
     };
   }
+}
+
+/** A prediction's id: the caller's, else a new one. Without a timestamp `time` is now, and the id takes it rather than reading the clock again. */
+function idOf(input: PredictionInput, time: number): string {
+  return input.id ?? createId(input.timestamp === undefined ? time : undefined);
 }
 
 function asAitherError(error: unknown): AitherError {

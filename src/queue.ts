@@ -88,17 +88,18 @@ export interface QueueHooks {
  * count and bytes for both. When over budget the oldest event of either lane goes.
  *
  * With hooks, logging only stages an event (O(1), no serialization on the caller's path);
- * {@link settle} serializes the staged events and moves them into their lanes. Every read
- * settles first, so staging is invisible to the rest of the SDK. The count bound holds for
- * staged events too (the oldest goes at once); the byte bound once they are serialized.
+ * {@link settle} serializes staged events and moves them into their lanes. Readers of the lanes
+ * settle a slice when the lanes run low, and counts include staged events, so staging is
+ * invisible to the rest of the SDK. The count bound holds for staged events too (the oldest goes
+ * at once); the byte bound once they are serialized.
  */
 export class EventQueue {
   readonly #lanes: Record<EventKind, Lane> = { prediction: new Lane(), label: new Lane() };
   readonly #maxCount: number;
   readonly #maxBytes: number;
   readonly #hooks: QueueHooks | undefined;
-  #staged: QueuedEvent[] = [];
-  #stagedHead = 0;
+  // Events logged but not yet serialized, in sequence order: the newest of the queue.
+  readonly #staged = new Lane();
   #bytes = 0;
   #laneBytes: Record<EventKind, number> = { prediction: 0, label: 0 };
 
@@ -110,7 +111,7 @@ export class EventQueue {
 
   /** Number of queued events, staged ones included. */
   get length(): number {
-    return this.#lanes.prediction.length + this.#lanes.label.length + this.#staged.length - this.#stagedHead;
+    return this.#lanes.prediction.length + this.#lanes.label.length + this.#staged.length;
   }
 
   /** Serialized bytes of the queued events (staged ones not yet counted). */
@@ -124,18 +125,16 @@ export class EventQueue {
    * last {@link settle}: the caller schedules one.
    */
   stage(event: QueuedEvent): boolean {
-    const first = this.#staged.length === this.#stagedHead;
+    const first = this.#staged.length === 0;
     this.#staged.push(event);
     if (this.length > this.#maxCount) this.#evictOldest();
     return first;
   }
 
   #evictOldest(): void {
-    const kind = this.#oldestSettledKind();
-    const staged = this.#staged[this.#stagedHead];
     // Settled events are older than staged ones: they go first.
-    const oldest = kind !== undefined ? (this.#shift(kind) as QueuedEvent) : (staged as QueuedEvent);
-    if (kind === undefined) this.#staged[this.#stagedHead++] = undefined as unknown as QueuedEvent;
+    const kind = this.#oldestSettledKind();
+    const oldest = (kind !== undefined ? this.#shift(kind) : this.#staged.shift()) as QueuedEvent;
     this.#hooks?.evict(oldest);
   }
 
@@ -144,19 +143,14 @@ export class EventQueue {
    * bound. Returns true when staged events remain.
    */
   settle(limit: number = Number.POSITIVE_INFINITY): boolean {
-    const staged = this.#staged;
-    const end = Math.min(staged.length, this.#stagedHead + limit);
-    while (this.#stagedHead < end) {
-      const event = staged[this.#stagedHead] as QueuedEvent;
-      staged[this.#stagedHead++] = undefined as unknown as QueuedEvent;
+    for (let n = 0; n < limit; n++) {
+      const event = this.#staged.shift();
+      if (!event) break;
       if (this.#hooks && !this.#hooks.prepare(event)) continue;
       const dropped = this.push(event);
       if (dropped) for (const e of dropped) this.#hooks?.evict(e);
     }
-    if (this.#stagedHead < staged.length) return true;
-    this.#staged = [];
-    this.#stagedHead = 0;
-    return false;
+    return this.#staged.length > 0;
   }
 
   /** Add an event; returns the events dropped to make room (oldest first), often none. */
@@ -248,19 +242,7 @@ export class EventQueue {
 
   /** Queued events with `seq <= upTo`. */
   countUpTo(upTo: number): number {
-    return this.#lanes.prediction.countUpTo(upTo) + this.#lanes.label.countUpTo(upTo) + this.#stagedUpTo(upTo);
-  }
-
-  /** Staged events with `seq <= upTo` (they are staged in sequence order). */
-  #stagedUpTo(upTo: number): number {
-    let lo = this.#stagedHead;
-    let hi = this.#staged.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.#staged[mid] as QueuedEvent).seq <= upTo) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - this.#stagedHead;
+    return this.#lanes.prediction.countUpTo(upTo) + this.#lanes.label.countUpTo(upTo) + this.#staged.countUpTo(upTo);
   }
 
   /**
@@ -270,16 +252,13 @@ export class EventQueue {
    * the lanes hold is read in order.
    */
   #settleForRead(): void {
-    while (this.#settledLength() < READ_SLICE && this.#staged.length > this.#stagedHead) this.settle(READ_SLICE);
+    while (this.#settledLength() < READ_SLICE && this.#staged.length > 0) this.settle(READ_SLICE);
   }
 
   /** Remove and return everything, staged events included (close with a timeout, tests). */
   clear(): QueuedEvent[] {
     this.#bytes = 0;
     this.#laneBytes = { prediction: 0, label: 0 };
-    const staged = this.#staged.slice(this.#stagedHead);
-    this.#staged = [];
-    this.#stagedHead = 0;
-    return [...this.#lanes.prediction.clear(), ...this.#lanes.label.clear(), ...staged].sort((a, b) => a.seq - b.seq);
+    return [...this.#lanes.prediction.clear(), ...this.#lanes.label.clear(), ...this.#staged.clear()].sort((a, b) => a.seq - b.seq);
   }
 }

@@ -1,6 +1,7 @@
 import { AITHER_FORMAT, type BodyFormat, type SerializeContext, serializeEvent } from "../batch.ts";
 import type { QueuedEvent } from "../events.ts";
 import type { AdapterHost } from "../runtime.ts";
+import type { WireEvent } from "../types.ts";
 import type { AttemptParts } from "./attempt.ts";
 import { Drain } from "./drain.ts";
 import { flushUpTo } from "./flush.ts";
@@ -28,12 +29,14 @@ export class Delivery {
   readonly #requests: Requests;
   readonly #sleeps: Sleeps;
   readonly #serialize: SerializeContext;
+  readonly #format: BodyFormat;
   readonly #parts: DeliveryParts;
 
   constructor(parts: DeliveryParts) {
     this.#parts = parts;
     const { options, runtime, ledger, stats } = parts;
     const format: BodyFormat = options.protocol === "otlp" && runtime.otlp ? runtime.otlp(options.serviceName, runtime.name) : AITHER_FORMAT;
+    this.#format = format;
     this.#serialize = {
       format,
       maxEventBytes: options.maxEventBytes,
@@ -49,6 +52,11 @@ export class Delivery {
     const attempt: AttemptParts = { parts, gate: this.gate, sleeps: this.#sleeps, requests: this.#requests };
     this.drain = new Drain(attempt, this.inFlight, this.#serialize);
     this.handOff = new HandOff(parts, this.gate, format, this.#serialize, this.#requests, this.#sleeps);
+  }
+
+  /** The wire form of a queued event, for onDrop: its object, or its text decoded by the format that let the object go. */
+  wireOf(event: QueuedEvent): WireEvent {
+    return event.wire ?? (this.#format.decode as (json: string) => WireEvent)(event.json as string);
   }
 
   /** Serialize an event for the queue (beforeSend, size limit); false when it was dropped instead. */
