@@ -19,8 +19,8 @@ afterAll(() => packed?.cleanup());
 const stripDot = (path: string): string => path.replace(/^\.\//, "");
 
 describe.concurrent("npm tarball and JSR package", { timeout: SLOW_TOOL_MS }, () => {
-  it("holds only package.json, README, CHANGELOG, LICENSE and the built dist/ files: no tests, no sources", () => {
-    const expected = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w/.-]+\.(js|cjs|d\.ts|d\.cts))$/;
+  it("holds only package.json, README, CHANGELOG, LICENSE, the built dist/ files and the collector page's static files: no tests, no sources", () => {
+    const expected = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w/.-]+\.(js|cjs|d\.ts|d\.cts)|collector\/page\/static\/[\w-]+\.(js|css|html))$/;
     expect(packed.files.filter((file) => !expected.test(file))).toEqual([]);
     expect(packed.files.filter((file) => /(^|\/)(test|tests|__tests__|fixtures)\/|\.(test|spec)\./.test(file))).toEqual([]);
   });
