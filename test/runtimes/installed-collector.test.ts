@@ -29,7 +29,7 @@ let url: string;
 beforeAll(async () => {
   packed = await pack();
   dir = await mkdtemp(join(tmpdir(), "aither-installed-"));
-  await run("tar", ["-xzf", packed.tarball, "-C", dir]);
+  await run("tar", ["-xzf", packed.tarball, "-C", dir], {});
   const cli = join(dir, "package", "dist", "collector", "cli.js");
   child = spawn(process.execPath, [cli, "collector", "--port", "0", "--memory", "--quiet"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   url = await new Promise<string>((resolve, reject) => {
