@@ -21,6 +21,11 @@ const FILES: Record<string, [string, string]> = {
   "/page/event-view.js": ["event-view.js", "text/javascript; charset=utf-8"],
 };
 
+/** Every file of the page: its URL path and content type. */
+export function assetList(): [path: string, type: string][] {
+  return Object.entries(FILES).map(([path, [, type]]) => [path, type]);
+}
+
 /** Whether a URL path names a file of the page. */
 export function isAssetPath(path: string): boolean {
   return Object.hasOwn(FILES, path);

@@ -6,20 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assetList } from "../../collector/page/assets.ts";
 import { type Packed, pack, run, SLOW_TOOL_MS } from "./pack.ts";
-
-// The page's URL paths and the content type each is served with.
-const PAGE_FILES: [string, string][] = [
-  ["/", "text/html"],
-  ["/page/style.css", "text/css"],
-  ["/page/app.js", "text/javascript"],
-  ["/page/api.js", "text/javascript"],
-  ["/page/dom.js", "text/javascript"],
-  ["/page/charts.js", "text/javascript"],
-  ["/page/overview.js", "text/javascript"],
-  ["/page/table.js", "text/javascript"],
-  ["/page/event-view.js", "text/javascript"],
-];
 
 let packed: Packed;
 let dir: string;
@@ -52,7 +40,7 @@ afterAll(async () => {
 describe("the collector from the packed tarball", () => {
   it("serves every file of its live page", async () => {
     const answers = await Promise.all(
-      PAGE_FILES.map(async ([path, type]) => {
+      assetList().map(async ([path, type]) => {
         const response = await fetch(new URL(path, url));
         const body = await response.text();
         return { path, status: response.status, typed: (response.headers.get("content-type") ?? "").startsWith(type), empty: body.length === 0 };
